@@ -1,0 +1,10 @@
+//! The pure domain of zhengwu: ids, the working-day calendar, the checks of Chinese
+//! identifiers and their masking, opening hours. Nothing here does I/O; every function is
+//! a plain function with tests beside it.
+
+pub mod calendar;
+pub mod hours;
+pub mod ident;
+pub mod ids;
+
+pub use calendar::{Calendar, WorkingDays, WorkingHours};

@@ -1,0 +1,428 @@
+//! The demo district (`district.toml`): the seed report's Dalian High-tech Zone — one public
+//! service center with four halls and ten comprehensive windows, the district's departments,
+//! 52 communities in three sub-districts with 46 stations (6 of them model stations), their
+//! staggered opening hours and exceptions. `zhengwu serve` loads it into a new database;
+//! `zhengwu demo` loads or resets it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+use zhengwu_core::hours::{CalendarMode, DateException, Period, WeeklySchedule};
+use zhengwu_core::ids::UnitId;
+
+use crate::entity::{opening_exception, opening_hours, org_unit};
+use crate::org::{self, HallKind, Location, NewUnit, UnitKind, WindowKind};
+use crate::{Db, Result, StoreError};
+
+/// The demo district's definition.
+pub const DISTRICT_TOML: &str = include_str!("district.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistrictFile {
+    district: Site,
+    schedules: BTreeMap<String, ScheduleDef>,
+    departments: Vec<Department>,
+    center: Center,
+    subdistricts: Vec<Subdistrict>,
+    #[serde(default)]
+    exceptions: Vec<ExceptionDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Site {
+    code: String,
+    name: String,
+    #[serde(default)]
+    short_name: Option<String>,
+    address: String,
+    lat: f64,
+    lon: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleDef {
+    mon: Vec<String>,
+    tue: Vec<String>,
+    wed: Vec<String>,
+    thu: Vec<String>,
+    fri: Vec<String>,
+    sat: Vec<String>,
+    sun: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Department {
+    code: String,
+    name: String,
+    #[serde(default)]
+    short_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Center {
+    code: String,
+    name: String,
+    address: String,
+    lat: f64,
+    lon: f64,
+    schedule: String,
+    follows_calendar: bool,
+    halls: Vec<Hall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Hall {
+    code: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    floor: Option<String>,
+    #[serde(default)]
+    schedule: Option<String>,
+    windows: Vec<Window>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Window {
+    code: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    department: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Subdistrict {
+    code: String,
+    name: String,
+    address: String,
+    lat: f64,
+    lon: f64,
+    communities: Vec<Community>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Community {
+    code: String,
+    name: String,
+    address: String,
+    lat: f64,
+    lon: f64,
+    population: i32,
+    #[serde(default)]
+    station: Option<Station>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Station {
+    code: String,
+    name: String,
+    address: String,
+    lat: f64,
+    lon: f64,
+    phone: String,
+    model: bool,
+    schedule: String,
+    follows_calendar: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExceptionDef {
+    site: String,
+    date: NaiveDate,
+    closed: bool,
+    #[serde(default)]
+    periods: Vec<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// What loading the demo created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DemoSummary {
+    pub departments: usize,
+    pub halls: usize,
+    pub windows: usize,
+    pub comprehensive_windows: usize,
+    pub subdistricts: usize,
+    pub communities: usize,
+    pub stations: usize,
+    pub model_stations: usize,
+    pub exceptions: usize,
+}
+
+fn invalid(message: String) -> StoreError {
+    StoreError::invalid("demo district", message)
+}
+
+fn schedule(def: &ScheduleDef) -> Result<WeeklySchedule> {
+    let parse = |v: &Vec<String>| -> Result<Vec<Period>> {
+        v.iter()
+            .map(|s| Period::parse(s).map_err(|e| invalid(e.to_string())))
+            .collect()
+    };
+    WeeklySchedule::new([
+        parse(&def.mon)?,
+        parse(&def.tue)?,
+        parse(&def.wed)?,
+        parse(&def.thu)?,
+        parse(&def.fri)?,
+        parse(&def.sat)?,
+        parse(&def.sun)?,
+    ])
+    .map_err(|e| invalid(e.to_string()))
+}
+
+fn mode(follows_calendar: bool) -> CalendarMode {
+    if follows_calendar {
+        CalendarMode::WorkingDays
+    } else {
+        CalendarMode::AllYear
+    }
+}
+
+/// Whether the organisation is empty (a new database).
+pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool> {
+    Ok(org_unit::Entity::find().count(db).await? == 0)
+}
+
+/// Loads the demo district in one transaction. Fails if any unit already exists.
+pub async fn load(db: &Db) -> Result<DemoSummary> {
+    let file: DistrictFile =
+        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    let tx = db.begin_write().await?;
+    if !is_empty(&tx).await? {
+        return Err(StoreError::Conflict {
+            constraint: "the organisation already holds units; use `zhengwu demo --reset`".into(),
+        });
+    }
+    let summary = load_into(&tx, &file).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// Deletes the whole organisation and loads the demo district again, in one transaction.
+pub async fn reset(db: &Db) -> Result<DemoSummary> {
+    let file: DistrictFile =
+        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    let tx = db.begin_write().await?;
+    opening_exception::Entity::delete_many().exec(&tx).await?;
+    opening_hours::Entity::delete_many().exec(&tx).await?;
+    // Children before parents: the deepest paths first.
+    let mut units = org_unit::Entity::find().all(&tx).await?;
+    units.sort_by_key(|u| std::cmp::Reverse(u.path.matches('/').count()));
+    // Windows refer to departments, so they go first whatever their depth.
+    units.sort_by_key(|u| u.kind != UnitKind::Window.as_str());
+    for u in units {
+        org_unit::Entity::delete_by_id(u.id).exec(&tx).await?;
+    }
+    let summary = load_into(&tx, &file).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+async fn load_into(tx: &impl ConnectionTrait, f: &DistrictFile) -> Result<DemoSummary> {
+    let mut schedules = HashMap::new();
+    for (name, def) in &f.schedules {
+        schedules.insert(name.as_str(), schedule(def)?);
+    }
+    let sched = |name: &str| {
+        schedules
+            .get(name)
+            .ok_or_else(|| invalid(format!("no schedule named {name}")))
+    };
+    let mut s = DemoSummary::default();
+    let mut by_code: HashMap<String, UnitId> = HashMap::new();
+
+    let site = |kind, parent, d: &Site| {
+        let mut u = NewUnit::new(kind, parent, &d.code, &d.name);
+        u.short_name = d.short_name.clone();
+        u.address = Some(d.address.clone());
+        u.location = Some(Location {
+            lat: d.lat,
+            lon: d.lon,
+        });
+        u
+    };
+    let district = org::create_unit(tx, site(UnitKind::District, None, &f.district)).await?;
+    by_code.insert(f.district.code.clone(), district);
+
+    for d in &f.departments {
+        let mut u = NewUnit::new(UnitKind::Department, Some(district), &d.code, &d.name);
+        u.short_name = d.short_name.clone();
+        by_code.insert(d.code.clone(), org::create_unit(tx, u).await?);
+        s.departments += 1;
+    }
+
+    let c = &f.center;
+    let mut cu = NewUnit::new(UnitKind::Center, Some(district), &c.code, &c.name);
+    cu.address = Some(c.address.clone());
+    cu.location = Some(Location {
+        lat: c.lat,
+        lon: c.lon,
+    });
+    cu.calendar_mode = mode(c.follows_calendar);
+    let center = org::create_unit(tx, cu).await?;
+    org::set_weekly_hours(tx, center, sched(&c.schedule)?).await?;
+    by_code.insert(c.code.clone(), center);
+
+    for h in &c.halls {
+        let mut hu = NewUnit::new(UnitKind::Hall, Some(center), &h.code, &h.name);
+        hu.hall_kind =
+            Some(HallKind::parse(&h.kind).ok_or_else(|| invalid(format!("hall kind {}", h.kind)))?);
+        hu.floor = h.floor.clone();
+        hu.address = Some(c.address.clone());
+        hu.location = cu_location(c);
+        hu.calendar_mode = mode(c.follows_calendar);
+        let hall = org::create_unit(tx, hu).await?;
+        if let Some(name) = &h.schedule {
+            org::set_weekly_hours(tx, hall, sched(name)?).await?;
+        }
+        by_code.insert(h.code.clone(), hall);
+        s.halls += 1;
+        for w in &h.windows {
+            let mut wu = NewUnit::new(UnitKind::Window, Some(hall), &w.code, &w.name);
+            let kind = WindowKind::parse(&w.kind)
+                .ok_or_else(|| invalid(format!("window kind {}", w.kind)))?;
+            wu.window_kind = Some(kind);
+            wu.calendar_mode = mode(c.follows_calendar);
+            if let Some(dep) = &w.department {
+                wu.department_id = Some(
+                    *by_code
+                        .get(dep)
+                        .ok_or_else(|| invalid(format!("no department {dep}")))?,
+                );
+            }
+            by_code.insert(w.code.clone(), org::create_unit(tx, wu).await?);
+            s.windows += 1;
+            if kind == WindowKind::Comprehensive {
+                s.comprehensive_windows += 1;
+            }
+        }
+    }
+
+    for sd in &f.subdistricts {
+        let sdu = NewUnit {
+            address: Some(sd.address.clone()),
+            location: Some(Location {
+                lat: sd.lat,
+                lon: sd.lon,
+            }),
+            ..NewUnit::new(UnitKind::Subdistrict, Some(district), &sd.code, &sd.name)
+        };
+        let sub = org::create_unit(tx, sdu).await?;
+        by_code.insert(sd.code.clone(), sub);
+        s.subdistricts += 1;
+        for cm in &sd.communities {
+            let cmu = NewUnit {
+                address: Some(cm.address.clone()),
+                location: Some(Location {
+                    lat: cm.lat,
+                    lon: cm.lon,
+                }),
+                population: Some(cm.population),
+                ..NewUnit::new(UnitKind::Community, Some(sub), &cm.code, &cm.name)
+            };
+            let community = org::create_unit(tx, cmu).await?;
+            by_code.insert(cm.code.clone(), community);
+            s.communities += 1;
+            if let Some(st) = &cm.station {
+                let stu = NewUnit {
+                    address: Some(st.address.clone()),
+                    location: Some(Location {
+                        lat: st.lat,
+                        lon: st.lon,
+                    }),
+                    phone: Some(st.phone.clone()),
+                    is_model: st.model,
+                    calendar_mode: mode(st.follows_calendar),
+                    ..NewUnit::new(UnitKind::Station, Some(community), &st.code, &st.name)
+                };
+                let station = org::create_unit(tx, stu).await?;
+                org::set_weekly_hours(tx, station, sched(&st.schedule)?).await?;
+                by_code.insert(st.code.clone(), station);
+                s.stations += 1;
+                if st.model {
+                    s.model_stations += 1;
+                }
+            }
+        }
+    }
+
+    for e in &f.exceptions {
+        let unit = *by_code
+            .get(&e.site)
+            .ok_or_else(|| invalid(format!("no site {}", e.site)))?;
+        let periods = if e.closed {
+            Vec::new()
+        } else {
+            e.periods
+                .iter()
+                .map(|p| Period::parse(p).map_err(|err| invalid(err.to_string())))
+                .collect::<Result<_>>()?
+        };
+        if !e.closed && periods.is_empty() {
+            return Err(invalid(format!("exception {} {} opens no period", e.site, e.date)));
+        }
+        org::set_exception(
+            tx,
+            unit,
+            &DateException {
+                date: e.date,
+                periods,
+                note: e.note.clone(),
+            },
+        )
+        .await?;
+        s.exceptions += 1;
+    }
+    Ok(s)
+}
+
+fn cu_location(c: &Center) -> Option<Location> {
+    Some(Location {
+        lat: c.lat,
+        lon: c.lon,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_file_parses_and_mirrors_the_report() {
+        let f: DistrictFile = toml::from_str(DISTRICT_TOML).unwrap();
+        assert_eq!(f.center.halls.len(), 4);
+        let comprehensive = f
+            .center
+            .halls
+            .iter()
+            .flat_map(|h| &h.windows)
+            .filter(|w| w.kind == "comprehensive")
+            .count();
+        assert_eq!(comprehensive, 10);
+        assert!(f.departments.len() >= 15);
+        let communities: Vec<_> = f.subdistricts.iter().flat_map(|s| &s.communities).collect();
+        assert_eq!(communities.len(), 52);
+        let stations: Vec<_> = communities.iter().filter_map(|c| c.station.as_ref()).collect();
+        assert_eq!(stations.len(), 46);
+        assert_eq!(stations.iter().filter(|s| s.model).count(), 6);
+        for (name, def) in &f.schedules {
+            schedule(def).unwrap_or_else(|e| panic!("schedule {name}: {e}"));
+        }
+    }
+}

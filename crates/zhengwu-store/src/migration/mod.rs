@@ -1,0 +1,15 @@
+//! Schema migrations, written once with sea-orm-migration; SeaORM emits each backend's DDL.
+//! A migration, once released, is never edited: a change is a new migration.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_spine;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_spine::Migration)]
+    }
+}
