@@ -10,6 +10,7 @@ mod error;
 pub mod migration;
 pub mod notify;
 pub mod org;
+pub mod testing;
 
 pub use db::{Backend, Db, WriteTx};
 pub use error::StoreError;

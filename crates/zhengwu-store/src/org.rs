@@ -511,38 +511,44 @@ pub async fn site_hours(db: &impl ConnectionTrait, unit: UnitId) -> Result<SiteH
             break;
         }
     }
-    // Exceptions of the unit itself and of the unit whose schedule it uses.
-    let mut ids = vec![unit.get()];
-    if schedule_from != unit {
-        ids.push(schedule_from.get());
-    }
+    // Exceptions of the unit and of every unit above it: a closure of the center closes its
+    // halls and windows. For one date, the nearest unit's exception wins.
     let ex_rows = opening_exception::Entity::find()
-        .filter(opening_exception::Column::UnitId.is_in(ids))
+        .filter(opening_exception::Column::UnitId.is_in(chain.clone()))
         .order_by_asc(opening_exception::Column::Date)
+        .order_by_asc(opening_exception::Column::Opens)
         .all(db)
         .await?;
-    let mut exceptions: Vec<DateException> = Vec::new();
+    let depth = |unit_id: i64| chain.iter().position(|c| *c == unit_id).unwrap_or(usize::MAX);
+    let mut exceptions: Vec<(usize, DateException)> = Vec::new();
     for r in ex_rows {
-        // The unit's own exception wins over the inherited one for the same date.
-        if let Some(e) = exceptions.iter_mut().find(|e| e.date == r.date) {
-            if r.unit_id != unit.get() {
-                continue;
-            }
-            if let (Some(o), Some(c)) = (r.opens, r.closes) {
-                e.periods.push(period(o, c)?);
-            }
-            continue;
-        }
-        let periods = match (r.opens, r.closes) {
-            (Some(o), Some(c)) => vec![period(o, c)?],
-            _ => Vec::new(),
+        let d = depth(r.unit_id);
+        let p = match (r.opens, r.closes) {
+            (Some(o), Some(c)) => Some(period(o, c)?),
+            _ => None,
         };
-        exceptions.push(DateException {
-            date: r.date,
-            periods,
-            note: r.note,
-        });
+        match exceptions.iter_mut().find(|(_, e)| e.date == r.date) {
+            Some((held, e)) if *held == d => e.periods.extend(p),
+            Some((held, e)) if d < *held => {
+                *held = d;
+                *e = DateException {
+                    date: r.date,
+                    periods: p.into_iter().collect(),
+                    note: r.note,
+                };
+            }
+            Some(_) => {}
+            None => exceptions.push((
+                d,
+                DateException {
+                    date: r.date,
+                    periods: p.into_iter().collect(),
+                    note: r.note,
+                },
+            )),
+        }
     }
+    let exceptions = exceptions.into_iter().map(|(_, e)| e).collect();
     Ok(SiteHours {
         schedule_from,
         schedule,

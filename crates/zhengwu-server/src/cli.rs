@@ -1,0 +1,196 @@
+//! The `zhengwu` command line. Every sub-command that touches the database takes the same
+//! `--data-dir` / `--database-url` / `--config` as `serve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use zhengwu_core::calendar::SpecialDay;
+
+use crate::config::{Config, DbArgs, LogFormat, ServeArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "zhengwu", version, about = "zhengwu 政务 — one-stop smart government services")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database; loads the demo district into a new one).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Load the demo district into an empty database, or reset it.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Delete the whole organisation and load the demo district again.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// The working-day calendar: show a year, set or clear a date.
+    Calendar {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Measurements behind docs/benchmarks.md.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarAction {
+    /// The special days of a year (holidays and adjusted working days).
+    Show { year: i32 },
+    /// Make a date a day off (`off`) or an adjusted working day (`work`), with its holiday.
+    Set {
+        date: NaiveDate,
+        #[arg(value_parser = ["off", "work"])]
+        kind: String,
+        name: String,
+    },
+    /// Remove a date from the table: it follows the weekday rule again.
+    Clear { date: NaiveDate },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Start `zhengwu serve` on a fresh data directory with the demo district, and measure
+    /// the time until /readyz answers and the resident memory.
+    Startup {
+        /// How many fresh starts to measure.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// Also measure restarts on the existing database.
+        #[arg(long, default_value_t = true)]
+        warm: bool,
+    },
+}
+
+/// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = args.resolve()?;
+            init_tracing(config.log_format);
+            serve(config).await?;
+        }
+        Command::Migrate(db) => {
+            let (config, _) = db.resolve()?;
+            init_tracing(config.log_format);
+            let config = Config {
+                demo: false,
+                ..config
+            };
+            crate::startup::prepare_database(&config).await?;
+            println!("migrated");
+        }
+        Command::Demo { db, reset } => {
+            let (config, _) = db.resolve()?;
+            init_tracing(config.log_format);
+            let db = crate::startup::prepare_database(&Config {
+                demo: false,
+                ..config
+            })
+            .await?;
+            let summary = if reset {
+                zhengwu_store::demo::reset(&db).await?
+            } else {
+                zhengwu_store::demo::load(&db).await?
+            };
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::Calendar { db, action } => {
+            let (config, _) = db.resolve()?;
+            init_tracing(config.log_format);
+            let db = crate::startup::prepare_database(&Config {
+                demo: false,
+                ..config
+            })
+            .await?;
+            calendar(&db, action).await?;
+        }
+        Command::Openapi => {
+            println!("{}", crate::http::openapi().to_pretty_json()?);
+        }
+        Command::Bench { what } => match what {
+            BenchWhat::Startup { runs, warm } => crate::bench::startup(runs, warm).await?,
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let app = crate::Application::build(config, listener).await?;
+    // Tools (and `zhengwu bench startup`) read the address from this line.
+    println!("listening on http://{}", app.local_addr()?);
+    app.run_until_stopped(crate::startup::shutdown_signal()).await
+}
+
+async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Result<()> {
+    match action {
+        CalendarAction::Show { year } => {
+            let cal = zhengwu_store::calendar::load(db.conn()).await?;
+            for d in cal.special_days().filter(|d| chrono::Datelike::year(&d.date) == year) {
+                println!(
+                    "{} {} {}",
+                    d.date,
+                    if d.working_day { "work" } else { "off" },
+                    d.name
+                );
+            }
+        }
+        CalendarAction::Set { date, kind, name } => {
+            anyhow::ensure!(!name.trim().is_empty(), "the holiday's name is missing");
+            let tx = db.begin_write().await?;
+            zhengwu_store::calendar::set_day(
+                &tx,
+                SpecialDay {
+                    date,
+                    working_day: kind == "work",
+                    name: name.trim().to_owned(),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!("{date} {kind} {name}");
+        }
+        CalendarAction::Clear { date } => {
+            let tx = db.begin_write().await?;
+            let removed = zhengwu_store::calendar::clear_day(&tx, date).await?;
+            tx.commit().await?;
+            println!("{date} {}", if removed { "cleared" } else { "was not in the table" });
+        }
+    }
+    Ok(())
+}
+
+/// The data directory a test or benchmark may use.
+pub fn temp_data_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("zhengwu-{name}-{}", uuid::Uuid::new_v4()))
+}

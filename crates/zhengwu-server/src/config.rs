@@ -1,0 +1,276 @@
+//! Configuration, layered: built-in defaults → `zhengwu.toml` (if present, or the file named
+//! by `--config`) → `ZHENGWU_*` environment variables → command-line flags. Clap reads the
+//! flags and the environment; this module merges the file beneath them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A value that must not appear in logs or debug output (a password inside a URL, a token).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: the SQLite file in `data_dir`.
+    pub database_url: Option<Secret>,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    pub notify: NotifyConfig,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// The outbox worker and its sinks.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// Where the webhook sink posts; without it, every message goes to the log sink.
+    pub webhook_url: Option<Secret>,
+    pub max_attempts: i32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            max_attempts: 10,
+            base_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(3600),
+            poll_interval: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults for a data directory: listen on 127.0.0.1:8080, SQLite, demo district on.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            demo: true,
+            log_format: LogFormat::Text,
+            notify: NotifyConfig::default(),
+            max_body_bytes: 1 << 20,
+        }
+    }
+
+    /// The database URL to connect to.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("zhengwu.db").display()
+            ),
+        }
+    }
+}
+
+/// The file `zhengwu.toml`: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<Secret>,
+    pub no_demo: Option<bool>,
+    pub log_format: Option<LogFormat>,
+    pub max_body_bytes: Option<usize>,
+    #[serde(default)]
+    pub notify: FileNotify,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNotify {
+    pub webhook_url: Option<Secret>,
+    pub max_attempts: Option<i32>,
+    pub base_delay_secs: Option<u64>,
+    pub max_delay_secs: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file is an empty configuration only when `required` is false.
+    pub fn read(path: &Path, required: bool) -> anyhow::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
+            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        }
+    }
+}
+
+/// The database options shared by every sub-command that touches the database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArgs {
+    /// Directory for the SQLite database and uploaded files.
+    #[arg(long, env = "ZHENGWU_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` for PostgreSQL; default: SQLite in the data directory.
+    #[arg(long, env = "ZHENGWU_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Configuration file (default: ./zhengwu.toml when it exists).
+    #[arg(long, env = "ZHENGWU_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `zhengwu serve`'s own options.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ZHENGWU_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Do not load the demo district into a new database.
+    #[arg(long, env = "ZHENGWU_NO_DEMO")]
+    pub no_demo: bool,
+    /// Log format.
+    #[arg(long, env = "ZHENGWU_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Webhook that receives every notification (HTTP POST, JSON, Idempotency-Key header).
+    #[arg(long, env = "ZHENGWU_WEBHOOK_URL", value_name = "URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+}
+
+impl DbArgs {
+    /// Merges defaults, the file and these arguments.
+    pub fn resolve(&self) -> anyhow::Result<(Config, FileConfig)> {
+        let (path, required) = match &self.config {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from("zhengwu.toml"), false),
+        };
+        let file = FileConfig::read(&path, required)?;
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("zhengwu-data"));
+        let mut c = Config::for_data_dir(data_dir);
+        c.database_url = self
+            .database_url
+            .clone()
+            .map(Secret::new)
+            .or_else(|| file.database_url.clone())
+            .or_else(|| std::env::var("DATABASE_URL").ok().map(Secret::new));
+        if let Some(n) = file.max_body_bytes {
+            c.max_body_bytes = n;
+        }
+        if let Some(f) = file.log_format {
+            c.log_format = f;
+        }
+        Ok((c, file))
+    }
+}
+
+impl ServeArgs {
+    pub fn resolve(&self) -> anyhow::Result<Config> {
+        let (mut c, file) = self.db.resolve()?;
+        if let Some(l) = self.listen.or(file.listen) {
+            c.listen = l;
+        }
+        c.demo = !(self.no_demo || file.no_demo.unwrap_or(false));
+        if let Some(f) = self.log_format {
+            c.log_format = f;
+        }
+        c.notify.webhook_url = self
+            .webhook_url
+            .clone()
+            .map(Secret::new)
+            .or(file.notify.webhook_url);
+        if let Some(n) = file.notify.max_attempts {
+            anyhow::ensure!(n >= 1, "notify.max_attempts must be at least 1");
+            c.notify.max_attempts = n;
+        }
+        if let Some(s) = file.notify.base_delay_secs {
+            c.notify.base_delay = Duration::from_secs(s);
+        }
+        if let Some(s) = file.notify.max_delay_secs {
+            c.notify.max_delay = Duration::from_secs(s);
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut c = Config::for_data_dir("/tmp/x");
+        c.database_url = Some(Secret::new("postgres://u:hunter2@h/db"));
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhengwu.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/zw\"\nno_demo = true\n[notify]\nmax_attempts = 3\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            db: DbArgs {
+                config: Some(path.clone()),
+                data_dir: Some("/flag".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(c.data_dir, PathBuf::from("/flag"));
+        assert!(!c.demo);
+        assert_eq!(c.notify.max_attempts, 3);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhengwu.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let err = FileConfig::read(&path, true).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+}

@@ -1,0 +1,125 @@
+//! The HTTP surface: one router per domain, merged here, with the layers every request
+//! passes through (request id, tracing, problem details, metrics, body limit, panic guard).
+
+pub mod calendar;
+pub mod health;
+pub mod org;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, header};
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::i18n::Lang;
+use crate::startup::AppState;
+
+/// The OpenAPI document's header; the paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "zhengwu 政务",
+        description = "One-stop smart government services: the JSON API. Errors are RFC 9457 problem details (application/problem+json) with a stable `code`, in the language of Accept-Language (zh-CN by default, en).",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    tags(
+        (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
+        (name = "org", description = "The organisation: center, halls, windows, departments, sub-districts, communities, stations, opening hours"),
+        (name = "health", description = "Liveness and readiness")
+    ),
+    components(schemas(crate::error::Problem))
+)]
+struct ApiDoc;
+
+/// The API's routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(calendar::router())
+        .merge(org::router())
+        .merge(health::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document alone (for `zhengwu openapi` and tests).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application's router.
+pub fn app_router(state: AppState) -> Router {
+    let (api_routes, openapi) = api();
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(api_routes)
+        .merge(crate::pages::router())
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                        let id = req
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!(
+                            "request",
+                            request_id = %id,
+                            method = %req.method(),
+                            path = %req.uri().path(),
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn(crate::error::problem_details))
+                .layer(CatchPanicLayer::new())
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(60),
+                ))
+                .layer(RequestBodyLimitLayer::new(max_body)),
+        )
+}
+
+async fn fallback() -> crate::error::ApiError {
+    crate::error::ApiError::not_found()
+}
+
+/// The language of a request: `?lang=`, then the `lang` cookie, then `Accept-Language`.
+pub fn request_lang(req: &Request) -> Lang {
+    let from_query = req.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("lang="))
+            .map(|v| Lang::negotiate(Some(v)))
+    });
+    if let Some(l) = from_query {
+        return l;
+    }
+    let from_cookie = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("lang="))
+        .map(|v| Lang::negotiate(Some(v)));
+    from_cookie.unwrap_or_else(|| Lang::from_headers(req.headers()))
+}

@@ -1,0 +1,133 @@
+//! One message catalog (`messages.toml`) for every text the user reads: zh-CN first, English
+//! second. Each key holds both languages; a test keeps them complete.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+
+/// The languages of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+
+    /// The best supported language for an `Accept-Language` header (RFC 9110 §12.5.4):
+    /// the highest-weighted tag we have, zh-CN when nothing matches.
+    pub fn negotiate(header: Option<&str>) -> Self {
+        let Some(header) = header else {
+            return Self::ZhCn;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "en" || tag.starts_with("en-") {
+                Some(Self::En)
+            } else if tag == "zh" || tag.starts_with("zh-") {
+                Some(Self::ZhCn)
+            } else {
+                None
+            };
+            if let Some(lang) = lang {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map_or(Self::ZhCn, |(_, l)| l)
+    }
+
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        Self::negotiate(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    }
+}
+
+static CATALOG: LazyLock<HashMap<String, (String, String)>> = LazyLock::new(|| {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "zh-CN")]
+        zh: String,
+        en: String,
+    }
+    // The catalog is part of the binary and tested; an unreadable one is a bug the tests find.
+    let raw: HashMap<String, Entry> =
+        toml::from_str(include_str!("messages.toml")).unwrap_or_default();
+    raw.into_iter().map(|(k, e)| (k, (e.zh, e.en))).collect()
+});
+
+/// The text of `key` in `lang`; the key itself when the catalog lacks it.
+pub fn t(lang: Lang, key: &str) -> String {
+    match CATALOG.get(key) {
+        Some((zh, en)) => match lang {
+            Lang::ZhCn => zh.clone(),
+            Lang::En => en.clone(),
+        },
+        None => key.to_owned(),
+    }
+}
+
+/// Whether the catalog has `key`.
+pub fn has(key: &str) -> bool {
+    CATALOG.contains_key(key)
+}
+
+/// The text of `key` with `{name}` placeholders filled from `args`.
+pub fn tf(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    let mut s = t(lang, key);
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_parses_and_every_entry_has_both_languages() {
+        let raw: HashMap<String, toml::Value> =
+            toml::from_str(include_str!("messages.toml")).unwrap();
+        assert!(!raw.is_empty());
+        for (k, v) in raw {
+            let zh = v.get("zh-CN").and_then(|x| x.as_str()).unwrap_or("");
+            let en = v.get("en").and_then(|x| x.as_str()).unwrap_or("");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a language");
+        }
+    }
+
+    #[test]
+    fn languages_are_negotiated_by_weight() {
+        assert_eq!(Lang::negotiate(None), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("zh-CN,zh;q=0.9,en;q=0.8")), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(Some("fr, en;q=0.5")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr")), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(Some("en;q=0")), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(Some("zh;q=0.4, en;q=0.6")), Lang::En);
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            tf(Lang::En, "error.invalid_field.detail", &[("field", "to".into()), ("reason", "x".into())]),
+            "The value of “to” is not acceptable: x"
+        );
+    }
+}

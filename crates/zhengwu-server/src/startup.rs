@@ -1,0 +1,209 @@
+//! Building and running the application.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use zhengwu_core::Calendar;
+use zhengwu_store::Db;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::notify::Worker;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    calendar: Arc<RwLock<Arc<Calendar>>>,
+    pub outbox_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The working-day calendar as last loaded from the database.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Reads the calendar table again (after an edit, or periodically).
+    pub async fn reload_calendar(&self) -> anyhow::Result<()> {
+        let cal = zhengwu_store::calendar::load(self.db.conn()).await?;
+        match self.calendar.write() {
+            Ok(mut c) => *c = Arc::new(cal),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(cal),
+        }
+        Ok(())
+    }
+}
+
+/// Opens the database named by `config`, migrates it, seeds the calendar and — when the
+/// database is new and the demo is on — loads the demo district.
+pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
+    let db = if config.database_url.is_some() {
+        Db::connect(&config.database_url()).await
+    } else {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create the data directory {}", config.data_dir.display())
+        })?;
+        Db::open_sqlite_file(&config.data_dir.join("zhengwu.db")).await
+    }
+    .context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    let tx = db.begin_write().await?;
+    let seeded = zhengwu_store::calendar::seed_if_empty(&tx).await?;
+    tx.commit().await?;
+    if seeded > 0 {
+        tracing::info!(days = seeded, "seeded the working-day calendar");
+    }
+    if config.demo && zhengwu_store::demo::is_empty(db.conn()).await? {
+        let s = zhengwu_store::demo::load(&db).await?;
+        tracing::info!(
+            halls = s.halls,
+            windows = s.windows,
+            communities = s.communities,
+            stations = s.stations,
+            "loaded the demo district"
+        );
+    }
+    Ok(db)
+}
+
+/// The running application: an HTTP server on a bound listener plus its workers.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+    started: Instant,
+}
+
+impl Application {
+    /// Prepares the database and builds the application on `listener` (which the caller
+    /// bound, so tests can use port 0).
+    pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let db = prepare_database(&config).await?;
+        Self::build_with_db(config, db, listener, started).await
+    }
+
+    /// Builds the application on an already prepared database.
+    pub async fn build_with_db(
+        config: Config,
+        db: Db,
+        listener: TcpListener,
+        started: Instant,
+    ) -> anyhow::Result<Self> {
+        let calendar = zhengwu_store::calendar::load(db.conn()).await?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            calendar: Arc::new(RwLock::new(Arc::new(calendar))),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let router = crate::http::app_router(state.clone());
+        let (shutdown_tx, _) = watch::channel(false);
+        Ok(Self {
+            listener,
+            router,
+            state,
+            shutdown_tx,
+            started,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the application when sent `true`.
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown_tx.clone()
+    }
+
+    /// Serves until `stop` resolves or the shutdown handle fires, then drains requests and
+    /// stops the workers.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+            shutdown_tx,
+            started,
+        } = self;
+        let worker = Worker::new(state.clone(), shutdown_tx.subscribe());
+        let worker_task = tokio::spawn(worker.run());
+        let refresher = tokio::spawn(refresh_calendar(state.clone(), shutdown_tx.subscribe()));
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "zhengwu is listening");
+        let mut rx = shutdown_tx.subscribe();
+        let tx = shutdown_tx.clone();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = stop => {}
+                _ = rx.wait_for(|v| *v) => {}
+            }
+            let _ = tx.send(true);
+            tracing::info!("shutting down");
+        });
+        server.await.context("the HTTP server failed")?;
+        let _ = shutdown_tx.send(true);
+        let _ = worker_task.await;
+        let _ = refresher.await;
+        state.db.clone().close().await.ok();
+        Ok(())
+    }
+}
+
+/// Reloads the calendar every five minutes, so an edit made through another process is seen.
+async fn refresh_calendar(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|v| *v) => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(300)) => {}
+        }
+        if let Err(e) = state.reload_calendar().await {
+            tracing::warn!(error = %e, "could not reload the calendar");
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
