@@ -225,7 +225,15 @@ mod tests {
     fn periods_parse_and_print_back() {
         assert_eq!(p("09:00-12:00").to_string(), "09:00-12:00");
         assert_eq!(p("8:30-24:00").minutes(), 930);
-        for bad in ["", "9-12", "09:00", "12:00-09:00", "09:60-10:00", "25:00-26:00", "x"] {
+        for bad in [
+            "",
+            "9-12",
+            "09:00",
+            "12:00-09:00",
+            "09:60-10:00",
+            "25:00-26:00",
+            "x",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -58,8 +58,8 @@ const RIC_CHECK: &[u8; 11] = b"10X98765432";
 /// Province-level codes (GB/T 2260): the first two digits of an ID number. 71 (Taiwan), 81, 82
 /// (Hong Kong, Macao) and 83 (residence permits of Taiwan residents) included.
 const PROVINCES: [u8; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// The check character of the first 17 digits of a resident ID number.

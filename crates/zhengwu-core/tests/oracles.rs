@@ -114,7 +114,11 @@ fn id_numbers(g: &mut Gen, n: usize) -> Vec<String> {
         out.push(good.clone());
         let mut b = good.clone().into_bytes();
         let pos = g.below(18) as usize;
-        b[pos] = if pos == 17 { g.pick(b"0123456789X") } else { g.pick(b"0123456789") };
+        b[pos] = if pos == 17 {
+            g.pick(b"0123456789X")
+        } else {
+            g.pick(b"0123456789")
+        };
         out.push(String::from_utf8(b).unwrap());
         // 30 February, 31 April, month 13 …
         let bad_date = ["0230", "0431", "1301", "0000", "0229"][g.below(5) as usize];
@@ -187,7 +191,9 @@ fn identifier_checks_agree_with_python_stdnum() {
                 let year: i32 = number[6..10].parse().unwrap_or(0);
                 let date_differs = our_date != date_ok && year >= 1850;
                 if our_check != check_ok || date_differs {
-                    differences.push(format!("ric {number}: ours {ours:?}, stdnum check={check_ok} date={date_ok}"));
+                    differences.push(format!(
+                        "ric {number}: ours {ours:?}, stdnum check={check_ok} date={date_ok}"
+                    ));
                 }
                 // Where both the check and the date are right, we accept it (or it was born
                 // after today).
@@ -202,8 +208,13 @@ fn identifier_checks_agree_with_python_stdnum() {
                     == Some(char::from(code.as_bytes()[17]));
                 let our_org = org_code_check_char(&code.as_bytes()[8..16])
                     == Some(char::from(code.as_bytes()[16]));
-                if our_check != check_ok || our_org != org_ok || ours.is_ok() != (check_ok && org_ok) {
-                    differences.push(format!("uscc {code}: ours {ours:?}, stdnum check={check_ok} org={org_ok}"));
+                if our_check != check_ok
+                    || our_org != org_ok
+                    || ours.is_ok() != (check_ok && org_ok)
+                {
+                    differences.push(format!(
+                        "uscc {code}: ours {ours:?}, stdnum check={check_ok} org={org_ok}"
+                    ));
                 }
                 if ours.is_ok() {
                     valid_codes += 1;
@@ -213,6 +224,12 @@ fn identifier_checks_agree_with_python_stdnum() {
         }
     }
     assert!(differences.is_empty(), "{differences:#?}");
-    assert!(valid_ids >= 600, "the sample must hold valid numbers too ({valid_ids})");
-    assert!(valid_codes >= 600, "the sample must hold valid codes too ({valid_codes})");
+    assert!(
+        valid_ids >= 600,
+        "the sample must hold valid numbers too ({valid_ids})"
+    );
+    assert!(
+        valid_codes >= 600,
+        "the sample must hold valid codes too ({valid_codes})"
+    );
 }

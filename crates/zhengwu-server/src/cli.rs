@@ -12,7 +12,11 @@ use zhengwu_core::calendar::SpecialDay;
 use crate::config::{Config, DbArgs, LogFormat, ServeArgs};
 
 #[derive(Debug, Parser)]
-#[command(name = "zhengwu", version, about = "zhengwu 政务 — one-stop smart government services")]
+#[command(
+    name = "zhengwu",
+    version,
+    about = "zhengwu 政务 — one-stop smart government services"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -149,14 +153,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = crate::Application::build(config, listener).await?;
     // Tools (and `zhengwu bench startup`) read the address from this line.
     println!("listening on http://{}", app.local_addr()?);
-    app.run_until_stopped(crate::startup::shutdown_signal()).await
+    app.run_until_stopped(crate::startup::shutdown_signal())
+        .await
 }
 
 async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Result<()> {
     match action {
         CalendarAction::Show { year } => {
             let cal = zhengwu_store::calendar::load(db.conn()).await?;
-            for d in cal.special_days().filter(|d| chrono::Datelike::year(&d.date) == year) {
+            for d in cal
+                .special_days()
+                .filter(|d| chrono::Datelike::year(&d.date) == year)
+            {
                 println!(
                     "{} {} {}",
                     d.date,
@@ -184,7 +192,14 @@ async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Res
             let tx = db.begin_write().await?;
             let removed = zhengwu_store::calendar::clear_day(&tx, date).await?;
             tx.commit().await?;
-            println!("{date} {}", if removed { "cleared" } else { "was not in the table" });
+            println!(
+                "{date} {}",
+                if removed {
+                    "cleared"
+                } else {
+                    "was not in the table"
+                }
+            );
         }
     }
     Ok(())

@@ -130,8 +130,9 @@ impl FileConfig {
     /// Reads `path`; a missing file is an empty configuration only when `required` is false.
     pub fn read(path: &Path, required: bool) -> anyhow::Result<Self> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
             Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         }
@@ -145,7 +146,12 @@ pub struct DbArgs {
     #[arg(long, env = "ZHENGWU_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// `postgres://…` for PostgreSQL; default: SQLite in the data directory.
-    #[arg(long, env = "ZHENGWU_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ZHENGWU_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Configuration file (default: ./zhengwu.toml when it exists).
     #[arg(long, env = "ZHENGWU_CONFIG", value_name = "FILE")]
@@ -167,7 +173,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHENGWU_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
     /// Webhook that receives every notification (HTTP POST, JSON, Idempotency-Key header).
-    #[arg(long, env = "ZHENGWU_WEBHOOK_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ZHENGWU_WEBHOOK_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub webhook_url: Option<String>,
 }
 

@@ -97,7 +97,10 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Invalid { field, message } => Self::invalid_field(&field, message),
             StoreError::Database(db) => {
-                let unavailable = matches!(db, zhengwu_store::DbErr::Conn(_) | zhengwu_store::DbErr::ConnectionAcquire(_));
+                let unavailable = matches!(
+                    db,
+                    zhengwu_store::DbErr::Conn(_) | zhengwu_store::DbErr::ConnectionAcquire(_)
+                );
                 if unavailable {
                     Self {
                         source: Some(anyhow::Error::new(db)),
@@ -124,12 +127,15 @@ impl From<JsonRejection> for ApiError {
                 Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             JsonRejection::JsonDataError(e) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json").arg("reason", e.body_text())
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json")
+                    .arg("reason", e.body_text())
             }
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
-            other => Self::new(StatusCode::BAD_REQUEST, "invalid_json").arg("reason", other.body_text()),
+            other => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_json").arg("reason", other.body_text())
+            }
         }
     }
 }

@@ -105,7 +105,10 @@ struct HomePage {
 }
 
 fn join_periods(p: &[zhengwu_core::hours::Period]) -> String {
-    p.iter().map(ToString::to_string).collect::<Vec<_>>().join("，")
+    p.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("，")
 }
 
 async fn home(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
@@ -143,7 +146,8 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
             .collect();
         let mut stations = Vec::new();
         for s in of_kind(UnitKind::Station).filter(|s| {
-            s.parent_id == Some(sd.id) || s.parent_id.is_some_and(|p| prefix_communities.contains(&p))
+            s.parent_id == Some(sd.id)
+                || s.parent_id.is_some_and(|p| prefix_communities.contains(&p))
         }) {
             let periods = org::site_hours(db, s.id).await?.open_on(today, &cal);
             stations.push(StationRow {
@@ -198,7 +202,10 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
                 ("stations", count(UnitKind::Station).to_string()),
                 (
                     "model",
-                    of_kind(UnitKind::Station).filter(|s| s.is_model).count().to_string(),
+                    of_kind(UnitKind::Station)
+                        .filter(|s| s.is_model)
+                        .count()
+                        .to_string(),
                 ),
             ],
         ),
@@ -260,5 +267,8 @@ pub fn error_page(
         request_id_label: t(lang, "page.error.request_id"),
         back_label: t(lang, "page.error.back"),
     };
-    Html(page.render().unwrap_or_else(|_| format!("{} {title}", status.as_u16())))
+    Html(
+        page.render()
+            .unwrap_or_else(|_| format!("{} {title}", status.as_u16())),
+    )
 }

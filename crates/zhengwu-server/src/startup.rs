@@ -50,7 +50,10 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
         Db::connect(&config.database_url()).await
     } else {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create the data directory {}", config.data_dir.display())
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
         })?;
         Db::open_sqlite_file(&config.data_dir.join("zhengwu.db")).await
     }

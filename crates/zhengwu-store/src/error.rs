@@ -77,7 +77,9 @@ mod tests {
     #[test]
     fn constraint_names_are_found_in_both_backends_messages() {
         assert_eq!(
-            constraint_name(r#"duplicate key value violates unique constraint "org_units_code_key""#),
+            constraint_name(
+                r#"duplicate key value violates unique constraint "org_units_code_key""#
+            ),
             "org_units_code_key"
         );
         assert_eq!(

@@ -160,7 +160,12 @@ pub async fn enqueue(tx: &impl ConnectionTrait, msg: NewMessage) -> Result<Messa
 /// Leases up to `limit` messages that are due, for `lease`. On PostgreSQL the rows are
 /// taken with `FOR UPDATE SKIP LOCKED`, so several processes share the work without taking
 /// the same message; on SQLite the write transaction itself is exclusive.
-pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64, lease: Duration) -> Result<Vec<Message>> {
+pub async fn claim_due(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: u64,
+    lease: Duration,
+) -> Result<Vec<Message>> {
     let tx = db.begin_write().await?;
     let mut q = outbox::Entity::find()
         .filter(outbox::Column::Status.eq(Status::Pending.as_str()))
@@ -177,7 +182,8 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64, lease: Duration)
     }
     let rows = q.all(&tx).await?;
     if !rows.is_empty() {
-        let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let until =
+            now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
         outbox::Entity::update_many()
             .col_expr(outbox::Column::LockedUntil, Expr::value(until))
             .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
@@ -220,7 +226,8 @@ pub async fn mark_failed(
     } else {
         Status::Pending
     };
-    let delay = chrono::Duration::from_std(policy.delay(attempts)).unwrap_or(chrono::Duration::hours(1));
+    let delay =
+        chrono::Duration::from_std(policy.delay(attempts)).unwrap_or(chrono::Duration::hours(1));
     let mut a: outbox::ActiveModel = m.into();
     a.status = Set(status.as_str().to_owned());
     a.attempts = Set(attempts);
@@ -236,7 +243,10 @@ pub async fn mark_failed(
 pub async fn requeue(tx: &impl ConnectionTrait, id: MessageId) -> Result<()> {
     let m = find(tx, id).await?;
     if m.status != Status::Dead.as_str() {
-        return Err(StoreError::invalid("status", "only a dead message can be requeued"));
+        return Err(StoreError::invalid(
+            "status",
+            "only a dead message can be requeued",
+        ));
     }
     let mut a: outbox::ActiveModel = m.into();
     a.status = Set(Status::Pending.as_str().to_owned());

@@ -260,17 +260,17 @@ impl NewUnit {
 pub async fn create_unit(tx: &impl ConnectionTrait, new: NewUnit) -> Result<UnitId> {
     let code = new.code.trim();
     if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(StoreError::invalid(
-            "code",
-            "1–40 visible ASCII characters",
-        ));
+        return Err(StoreError::invalid("code", "1–40 visible ASCII characters"));
     }
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(StoreError::invalid("name", "1–200 characters"));
     }
     if let Some(loc) = new.location {
         if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon) {
-            return Err(StoreError::invalid("location", "latitude or longitude out of range"));
+            return Err(StoreError::invalid(
+                "location",
+                "latitude or longitude out of range",
+            ));
         }
     }
     let parent = match new.parent_id {
@@ -465,7 +465,9 @@ pub async fn set_exception(
     } else {
         periods.into_iter().map(|p| row(Some(p))).collect()
     };
-    opening_exception::Entity::insert_many(rows).exec(tx).await?;
+    opening_exception::Entity::insert_many(rows)
+        .exec(tx)
+        .await?;
     Ok(())
 }
 
@@ -519,7 +521,12 @@ pub async fn site_hours(db: &impl ConnectionTrait, unit: UnitId) -> Result<SiteH
         .order_by_asc(opening_exception::Column::Opens)
         .all(db)
         .await?;
-    let depth = |unit_id: i64| chain.iter().position(|c| *c == unit_id).unwrap_or(usize::MAX);
+    let depth = |unit_id: i64| {
+        chain
+            .iter()
+            .position(|c| *c == unit_id)
+            .unwrap_or(usize::MAX)
+    };
     let mut exceptions: Vec<(usize, DateException)> = Vec::new();
     for r in ex_rows {
         let d = depth(r.unit_id);

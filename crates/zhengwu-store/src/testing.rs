@@ -34,7 +34,9 @@ pub fn backend() -> Backend {
 /// A new database on the tests' backend, migrated.
 pub async fn fresh() -> TestDb {
     let t = fresh_unmigrated().await;
-    t.db.migrate().await.unwrap_or_else(|e| panic!("migration failed: {e}"));
+    t.db.migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migration failed: {e}"));
     t
 }
 
@@ -49,7 +51,10 @@ pub async fn fresh_unmigrated() -> TestDb {
 /// A new SQLite database in a temporary directory, not migrated.
 pub async fn fresh_sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("zhengwu.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("zhengwu.db").display()
+    );
     let db = Db::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("cannot open SQLite: {e}"));

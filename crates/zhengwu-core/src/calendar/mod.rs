@@ -316,7 +316,10 @@ impl WorkingHours {
 
     /// The length of one working day, in seconds.
     pub fn seconds_per_day(&self) -> i64 {
-        self.periods.iter().map(|p| i64::from(p.minutes()) * 60).sum()
+        self.periods
+            .iter()
+            .map(|p| i64::from(p.minutes()) * 60)
+            .sum()
     }
 }
 

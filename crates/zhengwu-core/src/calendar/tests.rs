@@ -31,7 +31,10 @@ fn the_seed_table_parses_and_covers_2007_to_2026() {
 fn national_day_and_spring_festival_are_days_off_and_adjusted_days_are_worked() {
     let cal = Calendar::china();
     assert!(!cal.is_working_day(d(2025, 10, 1)));
-    assert_eq!(cal.day(d(2025, 10, 1)).name.as_deref(), Some("中秋节、国庆节"));
+    assert_eq!(
+        cal.day(d(2025, 10, 1)).name.as_deref(),
+        Some("中秋节、国庆节")
+    );
     // 2025-09-28 was a Sunday worked in exchange for National Day.
     assert!(cal.is_working_day(d(2025, 9, 28)));
     assert!(!cal.is_working_day(d(2026, 2, 17)), "Spring Festival 2026");
@@ -80,7 +83,11 @@ fn half_a_working_day_from_the_morning_ends_after_lunch() {
     );
     // A deadline that falls on the end of the morning is that end.
     assert_eq!(
-        cal.deadline(bj(2026, 11, 23, 8, 0), WorkingDays::new(3.0 / 7.0).unwrap(), &h),
+        cal.deadline(
+            bj(2026, 11, 23, 8, 0),
+            WorkingDays::new(3.0 / 7.0).unwrap(),
+            &h
+        ),
         bj(2026, 11, 23, 12, 0)
     );
     assert_eq!(
@@ -113,16 +120,25 @@ fn elapsed_working_time_counts_only_working_hours() {
         cal.working_seconds_between(bj(2026, 11, 30, 10, 0), bj(2026, 11, 27, 16, 0), &h),
         0
     );
-    assert!((cal.working_days_between(bj(2026, 11, 23, 9, 0), bj(2026, 11, 24, 9, 0), &h) - 1.0).abs() < 1e-9);
+    assert!(
+        (cal.working_days_between(bj(2026, 11, 23, 9, 0), bj(2026, 11, 24, 9, 0), &h) - 1.0).abs()
+            < 1e-9
+    );
 }
 
 #[test]
 fn working_days_rejects_bad_numbers() {
     assert_eq!(WorkingDays::new(-1.0), Err(WorkingDaysError::Negative));
-    assert_eq!(WorkingDays::new(f64::NAN), Err(WorkingDaysError::NotANumber));
+    assert_eq!(
+        WorkingDays::new(f64::NAN),
+        Err(WorkingDaysError::NotANumber)
+    );
     assert_eq!(WorkingDays::new(1e9), Err(WorkingDaysError::TooLarge));
     assert!(serde_json::from_str::<WorkingDays>("-0.5").is_err());
-    assert_eq!(serde_json::from_str::<WorkingDays>("0.5").unwrap().get(), 0.5);
+    assert_eq!(
+        serde_json::from_str::<WorkingDays>("0.5").unwrap().get(),
+        0.5
+    );
 }
 
 #[test]

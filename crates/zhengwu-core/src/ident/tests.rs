@@ -26,7 +26,10 @@ pub(crate) fn make_uscc(head8: &str, org8: &str) -> String {
 fn the_standards_example_id_number_is_valid() {
     let id = IdNumber::parse("11010519491231002x", today()).unwrap();
     assert_eq!(id.as_str(), "11010519491231002X");
-    assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+    assert_eq!(
+        id.birth_date(),
+        NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+    );
     assert_eq!(id.sex(), Sex::Female);
     assert_eq!(id.masked(), "110105********002X");
     assert_eq!(format!("{id:?}"), "IdNumber(110105********002X)");
@@ -109,7 +112,8 @@ fn birth_dates() -> impl Strategy<Value = NaiveDate> {
 }
 
 fn regions() -> impl Strategy<Value = u32> {
-    (prop::sample::select(PROVINCES.to_vec()), 0u32..10000).prop_map(|(p, r)| u32::from(p) * 10000 + r)
+    (prop::sample::select(PROVINCES.to_vec()), 0u32..10000)
+        .prop_map(|(p, r)| u32::from(p) * 10000 + r)
 }
 
 proptest! {

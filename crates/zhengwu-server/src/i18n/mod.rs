@@ -126,7 +126,11 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(
-            tf(Lang::En, "error.invalid_field.detail", &[("field", "to".into()), ("reason", "x".into())]),
+            tf(
+                Lang::En,
+                "error.invalid_field.detail",
+                &[("field", "to".into()), ("reason", "x".into())]
+            ),
             "The value of “to” is not acceptable: x"
         );
     }

@@ -201,8 +201,7 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool> {
 
 /// Loads the demo district in one transaction. Fails if any unit already exists.
 pub async fn load(db: &Db) -> Result<DemoSummary> {
-    let file: DistrictFile =
-        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     if !is_empty(&tx).await? {
         return Err(StoreError::Conflict {
@@ -216,8 +215,7 @@ pub async fn load(db: &Db) -> Result<DemoSummary> {
 
 /// Deletes the whole organisation and loads the demo district again, in one transaction.
 pub async fn reset(db: &Db) -> Result<DemoSummary> {
-    let file: DistrictFile =
-        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     opening_exception::Entity::delete_many().exec(&tx).await?;
     opening_hours::Entity::delete_many().exec(&tx).await?;
@@ -375,7 +373,10 @@ async fn load_into(tx: &impl ConnectionTrait, f: &DistrictFile) -> Result<DemoSu
                 .collect::<Result<_>>()?
         };
         if !e.closed && periods.is_empty() {
-            return Err(invalid(format!("exception {} {} opens no period", e.site, e.date)));
+            return Err(invalid(format!(
+                "exception {} {} opens no period",
+                e.site, e.date
+            )));
         }
         org::set_exception(
             tx,
@@ -418,7 +419,10 @@ mod tests {
         assert!(f.departments.len() >= 15);
         let communities: Vec<_> = f.subdistricts.iter().flat_map(|s| &s.communities).collect();
         assert_eq!(communities.len(), 52);
-        let stations: Vec<_> = communities.iter().filter_map(|c| c.station.as_ref()).collect();
+        let stations: Vec<_> = communities
+            .iter()
+            .filter_map(|c| c.station.as_ref())
+            .collect();
         assert_eq!(stations.len(), 46);
         assert_eq!(stations.iter().filter(|s| s.model).count(), 6);
         for (name, def) in &f.schedules {

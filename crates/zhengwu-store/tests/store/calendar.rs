@@ -41,5 +41,8 @@ async fn an_edited_day_is_read_back_and_a_cleared_one_follows_the_weekday_rule()
     let cal = calendar::load(t.db.conn()).await.unwrap();
     assert!(!cal.is_working_day(d(2026, 12, 25)));
     assert_eq!(cal.day(d(2026, 12, 25)).name.as_deref(), Some("测试假日"));
-    assert!(cal.is_working_day(d(2025, 10, 1)), "a cleared Wednesday is a working day");
+    assert!(
+        cal.is_working_day(d(2025, 10, 1)),
+        "a cleared Wednesday is a working day"
+    );
 }

@@ -3,9 +3,9 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use serde_json::json;
+use zhengwu_store::Db;
 use zhengwu_store::notify::{self, NewMessage, RetryPolicy, Status};
 use zhengwu_store::testing::fresh;
-use zhengwu_store::Db;
 
 fn msg(i: usize) -> NewMessage {
     NewMessage {
@@ -21,7 +21,10 @@ async fn a_message_is_only_kept_if_its_transaction_commits() {
     let tx = t.db.begin_write().await.unwrap();
     notify::enqueue(&tx, msg(1)).await.unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(notify::count(t.db.conn(), Status::Pending).await.unwrap(), 0);
+    assert_eq!(
+        notify::count(t.db.conn(), Status::Pending).await.unwrap(),
+        0
+    );
     let tx = t.db.begin_write().await.unwrap();
     let id = notify::enqueue(&tx, msg(2)).await.unwrap();
     tx.commit().await.unwrap();
@@ -43,10 +46,21 @@ async fn a_leased_message_is_not_claimed_again_until_its_lease_expires() {
     let lease = Duration::from_secs(60);
     let first = notify::claim_due(&t.db, now, 10, lease).await.unwrap();
     assert_eq!(first.len(), 3);
-    assert!(notify::claim_due(&t.db, now, 10, lease).await.unwrap().is_empty());
+    assert!(
+        notify::claim_due(&t.db, now, 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A worker that died: after the lease, the messages are due again.
     let later = now + chrono::Duration::seconds(61);
-    assert_eq!(notify::claim_due(&t.db, later, 10, lease).await.unwrap().len(), 3);
+    assert_eq!(
+        notify::claim_due(&t.db, later, 10, lease)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -62,17 +76,37 @@ async fn failures_back_off_then_the_message_is_dead_and_can_be_requeued() {
     };
     // PostgreSQL keeps microseconds: compare on whole milliseconds.
     let now = Utc::now().trunc_subsecs(3);
-    assert_eq!(notify::mark_failed(&t.db, id, "refused", now, &policy).await.unwrap(), Status::Pending);
+    assert_eq!(
+        notify::mark_failed(&t.db, id, "refused", now, &policy)
+            .await
+            .unwrap(),
+        Status::Pending
+    );
     let m = notify::get(t.db.conn(), id).await.unwrap();
     assert_eq!(m.attempts, 1);
     assert_eq!((m.next_attempt_at - now).num_seconds(), 10);
     assert_eq!(m.last_error.as_deref(), Some("refused"));
     // Not due before its time.
-    assert!(notify::claim_due(&t.db, now, 10, Duration::from_secs(30)).await.unwrap().is_empty());
-    assert_eq!(notify::mark_failed(&t.db, id, "refused", now, &policy).await.unwrap(), Status::Pending);
+    assert!(
+        notify::claim_due(&t.db, now, 10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        notify::mark_failed(&t.db, id, "refused", now, &policy)
+            .await
+            .unwrap(),
+        Status::Pending
+    );
     let m = notify::get(t.db.conn(), id).await.unwrap();
     assert_eq!((m.next_attempt_at - now).num_seconds(), 20);
-    assert_eq!(notify::mark_failed(&t.db, id, "refused", now, &policy).await.unwrap(), Status::Dead);
+    assert_eq!(
+        notify::mark_failed(&t.db, id, "refused", now, &policy)
+            .await
+            .unwrap(),
+        Status::Dead
+    );
     assert_eq!(notify::count(t.db.conn(), Status::Dead).await.unwrap(), 1);
     let tx = t.db.begin_write().await.unwrap();
     notify::requeue(&tx, id).await.unwrap();
@@ -80,7 +114,10 @@ async fn failures_back_off_then_the_message_is_dead_and_can_be_requeued() {
     let m = notify::get(t.db.conn(), id).await.unwrap();
     assert_eq!((m.status, m.attempts), (Status::Pending, 0));
     notify::mark_delivered(&t.db, id, Utc::now()).await.unwrap();
-    assert_eq!(notify::get(t.db.conn(), id).await.unwrap().status, Status::Delivered);
+    assert_eq!(
+        notify::get(t.db.conn(), id).await.unwrap().status,
+        Status::Delivered
+    );
 }
 
 #[tokio::test]
@@ -103,7 +140,9 @@ async fn two_workers_never_take_the_same_message() {
 async fn claim_all(db: Db) -> HashSet<i64> {
     let mut got = HashSet::new();
     loop {
-        let batch = notify::claim_due(&db, Utc::now(), 7, Duration::from_secs(600)).await.unwrap();
+        let batch = notify::claim_due(&db, Utc::now(), 7, Duration::from_secs(600))
+            .await
+            .unwrap();
         if batch.is_empty() {
             return got;
         }

@@ -16,15 +16,21 @@ async fn the_tree_is_checked_and_descendants_are_found_by_path() {
     let district = org::create_unit(&tx, NewUnit::new(UnitKind::District, None, "D", "区"))
         .await
         .unwrap();
-    let center = org::create_unit(&tx, NewUnit::new(UnitKind::Center, Some(district), "C", "中心"))
-        .await
-        .unwrap();
+    let center = org::create_unit(
+        &tx,
+        NewUnit::new(UnitKind::Center, Some(district), "C", "中心"),
+    )
+    .await
+    .unwrap();
     let hall = org::create_unit(&tx, NewUnit::new(UnitKind::Hall, Some(center), "H", "大厅"))
         .await
         .unwrap();
-    let dept = org::create_unit(&tx, NewUnit::new(UnitKind::Department, Some(district), "DEP", "审批局"))
-        .await
-        .unwrap();
+    let dept = org::create_unit(
+        &tx,
+        NewUnit::new(UnitKind::Department, Some(district), "DEP", "审批局"),
+    )
+    .await
+    .unwrap();
     // A hall cannot hang under a department, nor a window under the district.
     for bad in [
         NewUnit::new(UnitKind::Hall, Some(dept), "H2", "x"),
@@ -33,16 +39,25 @@ async fn the_tree_is_checked_and_descendants_are_found_by_path() {
         NewUnit::new(UnitKind::Hall, None, "H3", "x"),
     ] {
         assert!(
-            matches!(org::create_unit(&tx, bad).await, Err(StoreError::Invalid { .. })),
+            matches!(
+                org::create_unit(&tx, bad).await,
+                Err(StoreError::Invalid { .. })
+            ),
             "a misplaced unit was accepted"
         );
     }
     // A specialised window needs its department; a department must be one.
     let mut w = NewUnit::new(UnitKind::Window, Some(hall), "W1", "专窗");
     w.window_kind = Some(WindowKind::Specialised);
-    assert!(matches!(org::create_unit(&tx, w.clone()).await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        org::create_unit(&tx, w.clone()).await,
+        Err(StoreError::Invalid { .. })
+    ));
     w.department_id = Some(hall);
-    assert!(matches!(org::create_unit(&tx, w.clone()).await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        org::create_unit(&tx, w.clone()).await,
+        Err(StoreError::Invalid { .. })
+    ));
     w.department_id = Some(dept);
     let window = org::create_unit(&tx, w).await.unwrap();
     // A duplicate code is a conflict, and the transaction stays usable on PostgreSQL only
@@ -66,14 +81,32 @@ async fn the_tree_is_checked_and_descendants_are_found_by_path() {
 async fn a_window_keeps_its_halls_hours_and_exceptions_apply() {
     let t = fresh().await;
     let tx = t.db.begin_write().await.unwrap();
-    let district = org::create_unit(&tx, NewUnit::new(UnitKind::District, None, "D", "区")).await.unwrap();
-    let center = org::create_unit(&tx, NewUnit::new(UnitKind::Center, Some(district), "C", "中心")).await.unwrap();
-    let hall = org::create_unit(&tx, NewUnit::new(UnitKind::Hall, Some(center), "H", "大厅")).await.unwrap();
+    let district = org::create_unit(&tx, NewUnit::new(UnitKind::District, None, "D", "区"))
+        .await
+        .unwrap();
+    let center = org::create_unit(
+        &tx,
+        NewUnit::new(UnitKind::Center, Some(district), "C", "中心"),
+    )
+    .await
+    .unwrap();
+    let hall = org::create_unit(&tx, NewUnit::new(UnitKind::Hall, Some(center), "H", "大厅"))
+        .await
+        .unwrap();
     let mut w = NewUnit::new(UnitKind::Window, Some(hall), "W", "综合窗口");
     w.window_kind = Some(WindowKind::Comprehensive);
     let window = org::create_unit(&tx, w).await.unwrap();
     let std = vec![Period::MORNING, Period::AFTERNOON];
-    let week = WeeklySchedule::new([std.clone(), std.clone(), std.clone(), std.clone(), std.clone(), vec![], vec![]]).unwrap();
+    let week = WeeklySchedule::new([
+        std.clone(),
+        std.clone(),
+        std.clone(),
+        std.clone(),
+        std.clone(),
+        vec![],
+        vec![],
+    ])
+    .unwrap();
     org::set_weekly_hours(&tx, center, &week).await.unwrap();
     org::set_exception(
         &tx,
@@ -93,8 +126,15 @@ async fn a_window_keeps_its_halls_hours_and_exceptions_apply() {
     assert_eq!(site.mode, CalendarMode::WorkingDays);
     let cal = Calendar::china();
     assert_eq!(site.open_on(d(2026, 11, 25), &cal), std);
-    assert!(site.open_on(d(2025, 10, 1), &cal).is_empty(), "National Day");
-    assert_eq!(site.open_on(d(2025, 9, 28), &cal), std, "adjusted working Sunday");
+    assert!(
+        site.open_on(d(2025, 10, 1), &cal).is_empty(),
+        "National Day"
+    );
+    assert_eq!(
+        site.open_on(d(2025, 9, 28), &cal),
+        std,
+        "adjusted working Sunday"
+    );
     assert_eq!(
         site.open_on(d(2026, 3, 14), &cal),
         vec![Period::parse("09:00-12:00").unwrap()],
@@ -107,7 +147,9 @@ async fn a_window_keeps_its_halls_hours_and_exceptions_apply() {
 async fn concurrent_writers_queue_instead_of_failing() {
     let t = fresh().await;
     let tx = t.db.begin_write().await.unwrap();
-    let district = org::create_unit(&tx, NewUnit::new(UnitKind::District, None, "D", "区")).await.unwrap();
+    let district = org::create_unit(&tx, NewUnit::new(UnitKind::District, None, "D", "区"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..24 {
@@ -116,7 +158,12 @@ async fn concurrent_writers_queue_instead_of_failing() {
             let tx = db.begin_write().await?;
             let id = org::create_unit(
                 &tx,
-                NewUnit::new(UnitKind::Department, Some(district), &format!("DEP{i}"), "部门"),
+                NewUnit::new(
+                    UnitKind::Department,
+                    Some(district),
+                    &format!("DEP{i}"),
+                    "部门",
+                ),
             )
             .await?;
             tokio::task::yield_now().await;

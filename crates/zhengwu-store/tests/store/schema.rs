@@ -60,8 +60,16 @@ async fn both_backends_end_up_with_the_same_tables_and_columns() {
     let lite = fresh_sqlite().await;
     lite.db.migrate().await.unwrap();
     let lite_cols = columns(&lite.db).await;
-    assert!(lite_cols.iter().any(|(t, c, _)| t == "org_units" && c == "path"));
-    assert!(lite_cols.iter().any(|(t, c, _)| t == "outbox" && c == "idempotency_key"));
+    assert!(
+        lite_cols
+            .iter()
+            .any(|(t, c, _)| t == "org_units" && c == "path")
+    );
+    assert!(
+        lite_cols
+            .iter()
+            .any(|(t, c, _)| t == "outbox" && c == "idempotency_key")
+    );
     let Some(server) = postgres_server() else {
         eprintln!("SKIPPED the PostgreSQL half: set ZHENGWU_TEST_POSTGRES to compare");
         return;

@@ -1,0 +1,9 @@
+//! The server's API tests: the real application on port 0, on a fresh database per test —
+//! SQLite, or PostgreSQL when `ZHENGWU_TEST_POSTGRES` names a server.
+
+mod calendar;
+mod helpers;
+mod org;
+mod outbox;
+mod pages;
+mod plumbing;
