@@ -1,0 +1,89 @@
+// The public portal's home page in a real browser: content, language switch, keyboard
+// access, accessibility (axe: no serious or critical violations), error page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
+import { startServer, launchBrowser } from './server.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// A page in its own context (axe needs one made with browser.newContext()).
+async function newPage(options = {}) {
+  const context = await browser.newContext(options);
+  return context.newPage();
+}
+
+async function seriousViolations(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+}
+
+test('the home page shows the demo district in Chinese', async () => {
+  const page = await newPage({ locale: 'zh-CN' });
+  await page.goto(server.base + '/');
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.match(await page.locator('h1').innerText(), /大连高新技术产业园区/);
+  assert.equal(await page.locator('.card').count(), 4, 'four halls');
+  assert.match(await page.locator('#stations-h + p').innerText(), /46 个驿站/);
+  await page.context().close();
+});
+
+test('an English-speaking browser gets English first', async () => {
+  const page = await newPage({ locale: 'en-US' });
+  await page.goto(server.base + '/');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.context().close();
+});
+
+test('the language switch changes the page and is remembered', async () => {
+  const page = await newPage({ locale: 'zh-CN' });
+  await page.goto(server.base + '/');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForURL(/lang=en/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.goto(server.base + '/');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en', 'remembered by cookie');
+  assert.match(await page.locator('#stations-h').innerText(), /Community service stations/);
+  await page.context().close();
+});
+
+test('the skip link is the first stop of the keyboard', async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('href'));
+  assert.equal(focused, '#main');
+  await page.context().close();
+});
+
+test('the home and error pages have no serious accessibility violations', async () => {
+  const page = await newPage();
+  for (const path of ['/', '/?lang=en', '/no-such-page']) {
+    await page.goto(server.base + path);
+    assert.deepEqual(await seriousViolations(page), [], path);
+  }
+  await page.context().close();
+});
+
+test('an unknown page says so in the user language with a way back', async () => {
+  const page = await newPage({ locale: 'zh-CN' });
+  const res = await page.goto(server.base + '/no-such-page');
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator('h1').innerText(), /404/);
+  await page.getByRole('link', { name: '返回首页' }).click();
+  await page.waitForURL(server.base + '/');
+  await page.context().close();
+});

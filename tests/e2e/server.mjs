@@ -1,0 +1,59 @@
+// Starts the real `zhengwu` binary on a fresh data directory and port 0, and stops it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The binary to test: $ZHENGWU_BIN, else the debug build in the cargo target directory. */
+export function binary() {
+  if (process.env.ZHENGWU_BIN) return process.env.ZHENGWU_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
+  return join(target, 'debug', 'zhengwu');
+}
+
+export async function startServer(extraArgs = []) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zhengwu-e2e-'));
+  const child = spawn(binary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const base = await new Promise((resolveBase, reject) => {
+    const timer = setTimeout(() => reject(new Error('zhengwu did not start in 60 s')), 60_000);
+    child.on('exit', (code) => reject(new Error(`zhengwu exited with ${code}`)));
+    lines.on('line', (line) => {
+      const m = line.match(/^listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveBase(m[1]);
+      }
+    });
+  });
+  return {
+    base,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
