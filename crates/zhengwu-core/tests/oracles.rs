@@ -7,6 +7,8 @@
 //! and pass, unless `ZHENGWU_REQUIRE_ORACLES` is set — `.ci/run` sets it after installing both
 //! packages in a virtualenv, so in CI a missing oracle is a failure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -53,10 +53,10 @@ pub async fn startup(runs: u32, warm: bool) -> anyhow::Result<()> {
             .context("the server did not start")?;
             let base = line.trim().trim_start_matches("listening on ").to_owned();
             let ready = loop {
-                if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-                    if r.status().is_success() {
-                        break t0.elapsed();
-                    }
+                if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+                    && r.status().is_success()
+                {
+                    break t0.elapsed();
                 }
                 anyhow::ensure!(t0.elapsed() < Duration::from_secs(60), "not ready in 60 s");
                 tokio::time::sleep(Duration::from_millis(2)).await;

@@ -1,4 +1,4 @@
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{DbErr, SqlErr};
 
 /// What can go wrong in the store, typed so the server can answer with the right status.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +47,7 @@ impl From<DbErr> for StoreError {
                     entity: "record",
                     id: what,
                 },
-                DbErr::Conn(RuntimeErr::SqlxError(_)) | _ => Self::Database(e),
+                _ => Self::Database(e),
             },
         }
     }
@@ -57,10 +57,10 @@ impl From<DbErr> for StoreError {
 fn constraint_name(message: &str) -> String {
     // PostgreSQL: `... violates unique constraint "org_units_code_key"`;
     // SQLite: `UNIQUE constraint failed: org_units.code`.
-    if let Some(start) = message.find('"') {
-        if let Some(len) = message[start + 1..].find('"') {
-            return message[start + 1..start + 1 + len].to_owned();
-        }
+    if let Some(start) = message.find('"')
+        && let Some(len) = message[start + 1..].find('"')
+    {
+        return message[start + 1..start + 1 + len].to_owned();
     }
     message
         .rsplit(": ")

@@ -265,13 +265,13 @@ pub async fn create_unit(tx: &impl ConnectionTrait, new: NewUnit) -> Result<Unit
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(StoreError::invalid("name", "1–200 characters"));
     }
-    if let Some(loc) = new.location {
-        if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon) {
-            return Err(StoreError::invalid(
-                "location",
-                "latitude or longitude out of range",
-            ));
-        }
+    if let Some(loc) = new.location
+        && (!(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon))
+    {
+        return Err(StoreError::invalid(
+            "location",
+            "latitude or longitude out of range",
+        ));
     }
     let parent = match new.parent_id {
         Some(pid) => Some(

@@ -44,10 +44,11 @@ impl Lang {
             } else {
                 None
             };
-            if let Some(lang) = lang {
-                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Some(lang) = lang
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map_or(Self::ZhCn, |(_, l)| l)

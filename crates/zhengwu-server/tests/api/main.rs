@@ -1,6 +1,8 @@
 //! The server's API tests: the real application on port 0, on a fresh database per test —
 //! SQLite, or PostgreSQL when `ZHENGWU_TEST_POSTGRES` names a server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod calendar;
 mod helpers;
 mod org;

@@ -1,6 +1,8 @@
 //! The store's tests, on SQLite always and on PostgreSQL when `ZHENGWU_TEST_POSTGRES` names a
 //! server (each test on a fresh database).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod calendar;
 mod demo;
 mod notify;
