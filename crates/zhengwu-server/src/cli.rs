@@ -43,6 +43,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// The policy rule language: check a policy file, run its test cases, evaluate it for one
+    /// enterprise.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Measurements behind docs/benchmarks.md.
@@ -65,6 +71,27 @@ pub enum CalendarAction {
     },
     /// Remove a date from the table: it follows the weekday rule again.
     Clear { date: NaiveDate },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Compile and type-check; errors name line and column.
+    Check { file: PathBuf },
+    /// Run the policy's YAML test cases (the `.cases.yaml` file beside it).
+    Test { file: PathBuf },
+    /// Evaluate the policy for one enterprise: eligibility and amount per clause.
+    Eval {
+        file: PathBuf,
+        /// The enterprise's data as a JSON object.
+        #[arg(long)]
+        input: String,
+        /// The date the policy is evaluated for, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Include the trace: every condition with its inputs, the parameters in force.
+        #[arg(long)]
+        trace: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +162,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
             .await?;
             calendar(&db, action).await?;
+        }
+        Command::Rules { action } => {
+            let outcome = match action {
+                RulesAction::Check { file } => zhengwu_rules::cli::check(&file),
+                RulesAction::Test { file } => zhengwu_rules::cli::test(&file),
+                RulesAction::Eval {
+                    file,
+                    input,
+                    date,
+                    trace,
+                } => zhengwu_rules::cli::eval(&file, &input, &date, trace),
+            };
+            print!("{}", outcome.stdout);
+            eprint!("{}", outcome.stderr);
+            if !outcome.success {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Openapi => {
             println!("{}", crate::http::openapi().to_pretty_json()?);

@@ -11,7 +11,7 @@ use zhengwu_core::calendar::{MAX_WORKING_DAYS, district_offset};
 use zhengwu_core::ids::UnitId;
 use zhengwu_core::{WorkingDays, WorkingHours};
 
-use crate::error::{ApiError, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::startup::AppState;
 
 /// The most days one `days` query may cover (three years and a day).
@@ -22,14 +22,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(days))
         .routes(routes!(deadline))
         .routes(routes!(elapsed))
+        .routes(routes!(deadlines))
 }
+
+/// The most deadlines one request may compute.
+pub const MAX_BATCH: usize = 1000;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
     /// First date, `YYYY-MM-DD`.
+    #[param(format = Date, example = "2026-01-01")]
     from: String,
     /// Last date (inclusive), `YYYY-MM-DD`; at most three years after `from`.
+    #[param(format = Date, example = "2026-12-31")]
     to: String,
 }
 
@@ -93,11 +99,11 @@ async fn days(
 #[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
     /// When the time limit starts, RFC 3339 with an offset.
-    #[param(example = "2026-11-23T09:00:00+08:00")]
+    #[param(format = DateTime, example = "2026-11-23T09:00:00+08:00")]
     start: String,
     /// The time limit in working days; fractions allowed (0.5 = half a working day, measured
     /// in working hours).
-    #[param(example = 0.5)]
+    #[param(value_type = f64, minimum = 0, maximum = 2500, example = 0.5)]
     working_days: String,
     /// Count on this site's working hours instead of the standard 9:00–12:00, 13:30–17:30.
     unit: Option<i64>,
@@ -170,8 +176,10 @@ async fn deadline(
 #[into_params(parameter_in = Query)]
 pub struct ElapsedQuery {
     /// RFC 3339 with an offset.
+    #[param(format = DateTime)]
     from: String,
     /// RFC 3339 with an offset.
+    #[param(format = DateTime)]
     to: String,
     /// Count on this site's working hours.
     unit: Option<i64>,
@@ -191,6 +199,7 @@ pub struct Elapsed {
     responses(
         (status = 200, description = "The working time", body = Elapsed),
         (status = 400, description = "A malformed instant", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn elapsed(
@@ -209,4 +218,87 @@ async fn elapsed(
         working_seconds: secs,
         working_days: secs as f64 / hours.seconds_per_day() as f64,
     }))
+}
+
+/// One time limit to compute.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineRequest {
+    /// When the limit starts, RFC 3339 with an offset.
+    #[schema(format = DateTime, example = "2026-11-23T09:00:00+08:00")]
+    start: String,
+    /// Working days, fractions allowed.
+    #[schema(minimum = 0, maximum = 2500, example = 0.5)]
+    working_days: f64,
+    /// Count on this site's working hours.
+    unit: Option<i64>,
+}
+
+/// Several time limits at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesRequest {
+    /// At most 1000 items.
+    #[schema(max_items = 1000)]
+    items: Vec<DeadlineRequest>,
+}
+
+/// The deadlines, in the order asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlinesResponse {
+    items: Vec<Deadline>,
+}
+
+/// Deadlines of several time limits in one request (for integrations that set many limits,
+/// e.g. every sub-case of a bundle). A bad item is reported with its index, e.g.
+/// `items[3].start`.
+#[utoipa::path(
+    post, path = "/api/v1/calendar/deadlines", tag = "calendar",
+    request_body = DeadlinesRequest,
+    responses(
+        (status = 200, description = "The deadlines", body = DeadlinesResponse),
+        (status = 400, description = "Malformed JSON, a malformed instant or number of days", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong types or too many items", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn deadlines(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<DeadlinesRequest>,
+) -> Result<Json<DeadlinesResponse>, ApiError> {
+    if req.items.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field(
+            "items",
+            format!("at most {MAX_BATCH} items"),
+        ));
+    }
+    let cal = state.calendar();
+    let tz = district_offset();
+    let mut hours_by_unit: Vec<(Option<i64>, WorkingHours)> = Vec::new();
+    let mut items = Vec::with_capacity(req.items.len());
+    for (i, item) in req.items.iter().enumerate() {
+        let start = parse_instant(&format!("items[{i}].start"), &item.start)?;
+        let days = WorkingDays::new(item.working_days).map_err(|_| {
+            ApiError::invalid("invalid_working_days", &format!("items[{i}].working_days"))
+                .arg("max", MAX_WORKING_DAYS)
+        })?;
+        let hours = match hours_by_unit.iter().find(|(u, _)| *u == item.unit) {
+            Some((_, h)) => h.clone(),
+            None => {
+                let h = hours_for(&state, item.unit).await?;
+                hours_by_unit.push((item.unit, h.clone()));
+                h
+            }
+        };
+        let end = cal.deadline(start, days, &hours);
+        items.push(Deadline {
+            deadline: end.with_timezone(&tz),
+            start: start.with_timezone(&tz),
+            working_days: days.get(),
+            working_hours: hours.periods().iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(Json(DeadlinesResponse { items }))
 }

@@ -79,8 +79,10 @@ async fn get_unit(
 #[into_params(parameter_in = Query)]
 pub struct HoursQuery {
     /// First date, `YYYY-MM-DD` (default: today in the district).
+    #[param(format = Date)]
     from: Option<String>,
     /// Last date, inclusive (default: six days after `from`); at most 62 days.
+    #[param(format = Date)]
     to: Option<String>,
 }
 

@@ -181,3 +181,98 @@ async fn problems_speak_the_callers_language() {
     assert_eq!(en["title"], "Reversed date range");
     assert!(en["detail"].as_str().unwrap().contains("cannot be before"));
 }
+
+#[tokio::test]
+async fn deadlines_in_a_batch_and_bad_json_bodies() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/v1/calendar/deadlines", app.base);
+    let post = |body: &'static str, ct: &'static str| {
+        app.client
+            .post(&url)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let res = post(
+        r#"{"items":[{"start":"2026-11-23T09:00:00+08:00","working_days":0.5},{"start":"2025-09-30T10:00:00+08:00","working_days":5}]}"#,
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["items"][0]["deadline"], "2026-11-23T14:00:00+08:00");
+    assert_eq!(body["items"][1]["deadline"], "2025-10-14T10:00:00+08:00");
+
+    let cases: [(&str, &str, StatusCode, &str); 8] = [
+        (
+            "{",
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "not json",
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            r#"{"items":"many"}"#,
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+        (
+            r#"{"items":[{"start":"2026-11-23T09:00:00Z","working_days":"one"}]}"#,
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+        (
+            r#"{"items":[{"start":"2026-11-23T09:00:00Z","working_days":1,"extra":1}]}"#,
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+        (
+            r#"{"items":[{"start":"2026-11-23T09:00:00Z","working_days":-2}]}"#,
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "invalid_working_days",
+        ),
+        (
+            r#"{"items":[{"start":"yesterday","working_days":1}]}"#,
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "invalid_datetime",
+        ),
+        (
+            r#"{"items":[]}"#,
+            "text/plain",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (body, ct, status, code) in cases {
+        let res = post(body, ct).await.unwrap();
+        let problem = assert_problem(res, status, code).await;
+        if code == "invalid_datetime" {
+            assert_eq!(problem["field"], "items[0].start");
+        }
+    }
+    let many = format!(
+        r#"{{"items":[{}]}}"#,
+        vec![r#"{"start":"2026-11-23T09:00:00Z","working_days":1}"#; 1001].join(",")
+    );
+    let res = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(many)
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    assert_eq!(p["field"], "items");
+}
