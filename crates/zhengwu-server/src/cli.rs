@@ -129,23 +129,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(config).await?;
         }
         Command::Migrate(db) => {
-            let (config, _) = db.resolve()?;
-            init_tracing(config.log_format);
-            let config = Config {
-                demo: false,
-                ..config
-            };
-            crate::startup::prepare_database(&config).await?;
+            open_database(&db).await?;
             println!("migrated");
         }
         Command::Demo { db, reset } => {
-            let (config, _) = db.resolve()?;
-            init_tracing(config.log_format);
-            let db = crate::startup::prepare_database(&Config {
-                demo: false,
-                ..config
-            })
-            .await?;
+            let db = open_database(&db).await?;
             let summary = if reset {
                 zhengwu_store::demo::reset(&db).await?
             } else {
@@ -154,13 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Calendar { db, action } => {
-            let (config, _) = db.resolve()?;
-            init_tracing(config.log_format);
-            let db = crate::startup::prepare_database(&Config {
-                demo: false,
-                ..config
-            })
-            .await?;
+            let db = open_database(&db).await?;
             calendar(&db, action).await?;
         }
         Command::Rules { action } => {
@@ -188,6 +170,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens and migrates the database of a sub-command other than `serve` (never loading the
+/// demo district on its own).
+async fn open_database(args: &DbArgs) -> anyhow::Result<zhengwu_store::Db> {
+    let (config, _) = args.resolve()?;
+    init_tracing(config.log_format);
+    crate::startup::prepare_database(&Config {
+        demo: false,
+        ..config
+    })
+    .await
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -143,18 +143,19 @@ impl FileConfig {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DbArgs {
     /// Directory for the SQLite database and uploaded files.
-    #[arg(long, env = "ZHENGWU_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "ZHENGWU_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// `postgres://…` for PostgreSQL; default: SQLite in the data directory.
     #[arg(
         long,
+        global = true,
         env = "ZHENGWU_DATABASE_URL",
         value_name = "URL",
         hide_env_values = true
     )]
     pub database_url: Option<String>,
     /// Configuration file (default: ./zhengwu.toml when it exists).
-    #[arg(long, env = "ZHENGWU_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "ZHENGWU_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 

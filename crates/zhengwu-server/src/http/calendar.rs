@@ -161,15 +161,29 @@ async fn deadline(
     let start = parse_instant("start", &q.start)?;
     let days = parse_working_days(&q.working_days)?;
     let hours = hours_for(&state, q.unit).await?;
-    let cal = state.calendar();
-    let end = cal.deadline(start, days, &hours);
-    let tz = district_offset();
-    Ok(Json(Deadline {
-        deadline: end.with_timezone(&tz),
-        start: start.with_timezone(&tz),
-        working_days: days.get(),
-        working_hours: hours.periods().iter().map(ToString::to_string).collect(),
-    }))
+    Ok(Json(Deadline::compute(
+        &state.calendar(),
+        start,
+        days,
+        &hours,
+    )))
+}
+
+impl Deadline {
+    fn compute(
+        cal: &zhengwu_core::Calendar,
+        start: DateTime<Utc>,
+        days: WorkingDays,
+        hours: &WorkingHours,
+    ) -> Self {
+        let tz = district_offset();
+        Self {
+            deadline: cal.deadline(start, days, hours).with_timezone(&tz),
+            start: start.with_timezone(&tz),
+            working_days: days.get(),
+            working_hours: hours.periods().iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -275,7 +289,6 @@ async fn deadlines(
         ));
     }
     let cal = state.calendar();
-    let tz = district_offset();
     let mut hours_by_unit: Vec<(Option<i64>, WorkingHours)> = Vec::new();
     let mut items = Vec::with_capacity(req.items.len());
     for (i, item) in req.items.iter().enumerate() {
@@ -292,13 +305,7 @@ async fn deadlines(
                 h
             }
         };
-        let end = cal.deadline(start, days, &hours);
-        items.push(Deadline {
-            deadline: end.with_timezone(&tz),
-            start: start.with_timezone(&tz),
-            working_days: days.get(),
-            working_hours: hours.periods().iter().map(ToString::to_string).collect(),
-        });
+        items.push(Deadline::compute(&cal, start, days, &hours));
     }
     Ok(Json(DeadlinesResponse { items }))
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod calendar;
+mod cli;
 mod helpers;
 mod org;
 mod outbox;

@@ -152,3 +152,31 @@ async fn pending_messages_survive_a_restart_and_are_delivered_after_it() {
     }
     panic!("messages not delivered after the restart");
 }
+
+#[tokio::test]
+async fn without_a_webhook_messages_go_to_the_log_sink() {
+    let db = zhengwu_store::testing::fresh_unmigrated().await;
+    let config = test_config(&db.url);
+    assert_eq!(zhengwu_server::notify::default_sink(&config), "log");
+    let app = spawn_with(db, config).await;
+    let tx = app.db.db.begin_write().await.unwrap();
+    notify::enqueue(
+        &tx,
+        NewMessage {
+            sink: "log".into(),
+            topic: "sms.otp".into(),
+            payload: json!({ "to": "138****8000", "text": "验证码 123456" }),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let conn = app.db.db.conn().clone();
+    for _ in 0..200 {
+        if notify::count(&conn, Status::Delivered).await.unwrap() == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the log sink did not take the message");
+}

@@ -107,3 +107,18 @@ async fn the_server_stops_gracefully_and_a_restart_keeps_the_data() {
     let after = app.get_json("/api/v1/units?kind=station").await;
     assert_eq!(before, after);
 }
+
+#[tokio::test]
+async fn with_no_demo_a_new_database_stays_empty() {
+    let db = zhengwu_store::testing::fresh_unmigrated().await;
+    let mut config = crate::helpers::test_config(&db.url);
+    config.demo = false;
+    let app = crate::helpers::spawn_with(db, config).await;
+    let units = app.get_json("/api/v1/units").await;
+    assert_eq!(units.as_array().unwrap().len(), 0);
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("zhengwu demo"),
+        "the empty home page says what to do"
+    );
+}
