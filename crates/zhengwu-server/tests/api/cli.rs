@@ -83,3 +83,34 @@ fn the_rules_commands_check_and_test_the_demo_policy() {
         .unwrap();
     assert!(!o.status.success());
 }
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhengwu"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "zhengwu exited with {status} on SIGTERM");
+}
