@@ -51,6 +51,15 @@ id_type!(
     MessageId
 );
 
+id_type!(
+    /// A member of staff.
+    StaffId
+);
+id_type!(
+    /// An API token.
+    TokenId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,12 @@
 //! identifiers and their masking, opening hours. Nothing here does I/O; every function is
 //! a plain function with tests beside it.
 
+pub mod audit;
 pub mod calendar;
 pub mod hours;
 pub mod ident;
 pub mod ids;
+pub mod roles;
+pub mod secret;
 
 pub use calendar::{Calendar, WorkingDays, WorkingHours};

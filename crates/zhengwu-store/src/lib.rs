@@ -2,11 +2,13 @@
 //! and one repository module per domain. Handlers never write SQL; they call the functions
 //! here, each of which runs in the transaction it is given.
 
+pub mod audit;
 pub mod calendar;
 mod db;
 pub mod demo;
 pub mod entity;
 mod error;
+pub mod identity;
 pub mod migration;
 pub mod notify;
 pub mod org;

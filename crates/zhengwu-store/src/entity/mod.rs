@@ -1,8 +1,14 @@
 //! SeaORM entities, one module per table. They mirror the migrations; the repository modules
-//! (`org`, `calendar`, `notify`, …) are the only code that uses them.
+//! (`org`, `calendar`, `notify`, `identity`, `audit`, …) are the only code that uses them.
 
+pub mod api_token;
+pub mod audit_head;
+pub mod audit_log;
 pub mod calendar_day;
 pub mod opening_exception;
 pub mod opening_hours;
 pub mod org_unit;
 pub mod outbox;
+pub mod session;
+pub mod staff;
+pub mod staff_role;

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod demo;
+mod identity;
 mod notify;
 mod org;
 mod schema;
