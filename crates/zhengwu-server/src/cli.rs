@@ -49,6 +49,27 @@ pub enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Staff accounts.
+    User {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens for integrations.
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Measurements behind docs/benchmarks.md.
@@ -71,6 +92,52 @@ pub enum CalendarAction {
     },
     /// Remove a date from the table: it follows the weekday rule again.
     Clear { date: NaiveDate },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a member of staff. The password comes from ZHENGWU_NEW_PASSWORD, or a random one
+    /// is generated and printed once.
+    Add {
+        username: String,
+        /// The name shown in the console.
+        #[arg(long)]
+        name: String,
+        /// A role, optionally with its scope as `ROLE@UNIT` (a unit's code or id; default: the
+        /// whole district). Repeat for several roles.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// List staff with their roles.
+    List,
+    /// Disable an account (its sessions end).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a new password (ZHENGWU_NEW_PASSWORD, or a random one printed once); unlocks the
+    /// account and ends its sessions.
+    ResetPassword { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token; it is printed once and stored only as a digest.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// The unit (code or id) the role is held in; default: the whole district.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check the hash chain; exits non-zero naming the first entry that was changed, inserted
+    /// or deleted.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrated");
         }
         Command::Demo { db, reset } => {
+            let demo_password = db.resolve()?.0.demo_password;
             let db = open_database(&db).await?;
             let summary = if reset {
                 zhengwu_store::demo::reset(&db).await?
@@ -140,10 +208,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 zhengwu_store::demo::load(&db).await?
             };
             println!("{}", serde_json::to_string_pretty(&summary)?);
+            crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
         }
         Command::Calendar { db, action } => {
             let db = open_database(&db).await?;
             calendar(&db, action).await?;
+        }
+        Command::User { db, action } => {
+            let db = open_database(&db).await?;
+            return crate::admin::user(&db, action).await;
+        }
+        Command::Token { db, action } => {
+            let db = open_database(&db).await?;
+            return crate::admin::token(&db, action).await;
+        }
+        Command::Audit { db, action } => {
+            let db = open_database(&db).await?;
+            return crate::admin::audit(&db, action).await;
         }
         Command::Rules { action } => {
             let outcome = match action {

@@ -50,6 +50,31 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    pub session: SessionConfig,
+    /// The demo accounts' password (`ZHENGWU_DEMO_PASSWORD`); `None`: a random one, printed
+    /// once when the accounts are created.
+    pub demo_password: Option<Secret>,
+}
+
+/// Staff sessions.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle: Duration,
+    /// A session ends this long after login, used or not.
+    pub absolute: Duration,
+    /// Send the session cookie with `Secure` (set when served over HTTPS).
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 3600),
+            secure_cookie: false,
+        }
+    }
 }
 
 /// The outbox worker and its sinks.
@@ -88,6 +113,8 @@ impl Config {
             log_format: LogFormat::Text,
             notify: NotifyConfig::default(),
             max_body_bytes: 1 << 20,
+            session: SessionConfig::default(),
+            demo_password: None,
         }
     }
 
@@ -115,6 +142,16 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     #[serde(default)]
     pub notify: FileNotify,
+    #[serde(default)]
+    pub session: FileSession,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSession {
+    pub idle_minutes: Option<u64>,
+    pub absolute_hours: Option<u64>,
+    pub secure_cookie: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,6 +246,21 @@ impl DbArgs {
         if let Some(f) = file.log_format {
             c.log_format = f;
         }
+        if let Some(m) = file.session.idle_minutes {
+            anyhow::ensure!(m >= 1, "session.idle_minutes must be at least 1");
+            c.session.idle = Duration::from_secs(m * 60);
+        }
+        if let Some(h) = file.session.absolute_hours {
+            anyhow::ensure!(h >= 1, "session.absolute_hours must be at least 1");
+            c.session.absolute = Duration::from_secs(h * 3600);
+        }
+        if let Some(b) = file.session.secure_cookie {
+            c.session.secure_cookie = b;
+        }
+        c.demo_password = std::env::var("ZHENGWU_DEMO_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Secret::new);
         Ok((c, file))
     }
 }

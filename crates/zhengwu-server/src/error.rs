@@ -311,6 +311,11 @@ mod tests {
             "unavailable",
             "internal",
             "http",
+            "invalid_credentials",
+            "account_locked",
+            "unauthenticated",
+            "invalid_token",
+            "forbidden",
         ] {
             assert!(i18n::has(&format!("error.{code}.title")), "{code} title");
             assert!(i18n::has(&format!("error.{code}.detail")), "{code} detail");

@@ -3,6 +3,8 @@
 //! `main.rs` only parses the command line and calls into this library, so every test runs the
 //! real application on port 0.
 
+pub mod admin;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -74,8 +74,39 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
             stations = s.stations,
             "loaded the demo district"
         );
+        demo_accounts(&db, config.demo_password.as_ref()).await?;
     }
     Ok(db)
+}
+
+/// Creates the demo district's staff accounts. Their password is `ZHENGWU_DEMO_PASSWORD`; when
+/// that is unset a random one is generated and printed once — there is never a fixed default.
+pub async fn demo_accounts(
+    db: &Db,
+    password: Option<&crate::config::Secret>,
+) -> anyhow::Result<()> {
+    let (password, generated) = match password {
+        Some(p) => (p.expose().to_owned(), false),
+        None => (
+            zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?,
+            true,
+        ),
+    };
+    let hash = tokio::task::spawn_blocking(move || {
+        zhengwu_core::secret::hash_password(&password).map(|h| (h, password))
+    })
+    .await??;
+    let users = zhengwu_store::demo::create_accounts(db, &hash.0).await?;
+    println!("demo accounts: {}", users.join(", "));
+    if generated {
+        println!(
+            "demo password (shown once; set ZHENGWU_DEMO_PASSWORD to choose it): {}",
+            hash.1
+        );
+    } else {
+        println!("demo password: the value of ZHENGWU_DEMO_PASSWORD");
+    }
+    Ok(())
 }
 
 /// The running application: an HTTP server on a bound listener plus its workers.

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod health;
 pub mod org;
+pub mod session;
 
 use std::time::Duration;
 
@@ -34,7 +35,8 @@ use crate::startup::AppState;
     tags(
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
         (name = "org", description = "The organisation: center, halls, windows, departments, sub-districts, communities, stations, opening hours"),
-        (name = "health", description = "Liveness and readiness")
+        (name = "health", description = "Liveness and readiness"),
+        (name = "identity", description = "Staff sessions and the caller")
     ),
     components(schemas(crate::error::Problem))
 )]
@@ -46,6 +48,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(calendar::router())
         .merge(org::router())
         .merge(health::router())
+        .merge(session::router())
         .split_for_parts()
 }
 

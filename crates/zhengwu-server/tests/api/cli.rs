@@ -33,7 +33,10 @@ async fn migrate_demo_reset_and_calendar_edits_from_the_command_line() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&["demo"]).await;
     assert!(o.status.success());
-    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let out = stdout(&o);
+    let json_part = out.split("demo accounts:").next().unwrap();
+    let summary: serde_json::Value = serde_json::from_str(json_part).unwrap();
+    assert!(out.contains("demo password (shown once"), "{out}");
     assert_eq!(summary["stations"], 46);
     // A second load is refused with a message that says what to do.
     let o = run(&["demo"]).await;

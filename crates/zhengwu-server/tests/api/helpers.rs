@@ -24,8 +24,12 @@ pub fn test_config(db_url: &str) -> Config {
     c.notify.max_delay = Duration::from_millis(200);
     c.notify.poll_interval = Duration::from_millis(25);
     c.notify.request_timeout = Duration::from_secs(2);
+    c.demo_password = Some(Secret::new(DEMO_PASSWORD));
     c
 }
+
+/// The demo accounts' password in tests.
+pub const DEMO_PASSWORD: &str = "test-password-2026";
 
 /// The application with the demo district, on a fresh database.
 pub async fn spawn_app() -> TestApp {
@@ -69,6 +73,20 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Logs a demo account in; returns the session cookie (`zw_session=…`).
+    pub async fn login(&self, username: &str) -> String {
+        let res = self
+            .client
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "login {username}");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
     }
 
     pub async fn get_json(&self, path: &str) -> Value {

@@ -6,6 +6,7 @@
 mod calendar;
 mod cli;
 mod helpers;
+mod identity;
 mod org;
 mod outbox;
 mod pages;

@@ -12,9 +12,14 @@ use serde::Deserialize;
 use zhengwu_core::hours::{CalendarMode, DateException, Period, WeeklySchedule};
 use zhengwu_core::ids::UnitId;
 
-use crate::entity::{opening_exception, opening_hours, org_unit};
+use crate::audit::Actor;
+use crate::entity::{
+    api_token, opening_exception, opening_hours, org_unit, session, staff, staff_role,
+};
+use crate::identity::{self, NewStaff};
 use crate::org::{self, HallKind, Location, NewUnit, UnitKind, WindowKind};
 use crate::{Db, Result, StoreError};
+use zhengwu_core::roles::Role;
 
 /// The demo district's definition.
 pub const DISTRICT_TOML: &str = include_str!("district.toml");
@@ -217,6 +222,11 @@ pub async fn load(db: &Db) -> Result<DemoSummary> {
 pub async fn reset(db: &Db) -> Result<DemoSummary> {
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
+    // Accounts and tokens are scoped to units: the demo's go with its organisation.
+    session::Entity::delete_many().exec(&tx).await?;
+    staff_role::Entity::delete_many().exec(&tx).await?;
+    staff::Entity::delete_many().exec(&tx).await?;
+    api_token::Entity::delete_many().exec(&tx).await?;
     opening_exception::Entity::delete_many().exec(&tx).await?;
     opening_hours::Entity::delete_many().exec(&tx).await?;
     // Children before parents: the deepest paths first.
@@ -391,6 +401,114 @@ async fn load_into(tx: &impl ConnectionTrait, f: &DistrictFile) -> Result<DemoSu
         s.exceptions += 1;
     }
     Ok(s)
+}
+
+/// The demo district's staff: one account per role and kind of scope — (username, name, role,
+/// scope code; `None` is the whole district).
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin", "系统管理员", Role::Admin, None),
+    ("supervisor", "督查员 周敏", Role::Supervisor, None),
+    ("leader", "分管领导 刘强", Role::Leader, None),
+    ("dispatcher", "12345 派单员 孙丽", Role::Dispatcher, None),
+    (
+        "clerk.hall",
+        "综合窗口 王芳",
+        Role::WindowClerk,
+        Some("H-PUB"),
+    ),
+    (
+        "clerk.a01",
+        "综合窗口1号 李娜",
+        Role::WindowClerk,
+        Some("A01"),
+    ),
+    (
+        "clerk.tax",
+        "税务大厅 赵磊",
+        Role::WindowClerk,
+        Some("H-TAX"),
+    ),
+    (
+        "station.ls01",
+        "驿站专员 陈静",
+        Role::StationStaff,
+        Some("ST-LS-01"),
+    ),
+    (
+        "station.ls",
+        "凌水街道驿站主管 杨洋",
+        Role::StationStaff,
+        Some("LS"),
+    ),
+    (
+        "reviewer.spj",
+        "审批局审核员 吴刚",
+        Role::DeptReviewer,
+        Some("SPJ"),
+    ),
+    (
+        "reviewer.scj",
+        "市场监管局审核员 郑红",
+        Role::DeptReviewer,
+        Some("SCJ"),
+    ),
+    (
+        "handler.ls",
+        "凌水街道承办人 黄海",
+        Role::UnitHandler,
+        Some("LS"),
+    ),
+    (
+        "handler.spj",
+        "审批局承办人 何平",
+        Role::UnitHandler,
+        Some("SPJ"),
+    ),
+];
+
+/// Creates the demo accounts, all with the password whose hash is given; returns their
+/// usernames. Scopes that the demo district lacks are skipped with a warning.
+pub async fn create_accounts(db: &Db, password_hash: &str) -> Result<Vec<String>> {
+    let tx = db.begin_write().await?;
+    let district = org::list_units(
+        &tx,
+        &org::UnitFilter {
+            kind: Some(UnitKind::District),
+            ..Default::default()
+        },
+    )
+    .await?
+    .first()
+    .map(|u| u.id)
+    .ok_or_else(|| invalid("no district".into()))?;
+    let actor = Actor::system("demo");
+    let mut created = Vec::new();
+    for (username, name, role, scope) in DEMO_ACCOUNTS {
+        let scope = match scope {
+            None => district,
+            Some(code) => match org::find_by_code(&tx, code).await? {
+                Some(u) => u.id,
+                None => {
+                    tracing::warn!(code, "demo account {username}: no such unit, skipped");
+                    continue;
+                }
+            },
+        };
+        identity::create_staff(
+            &tx,
+            &actor,
+            NewStaff {
+                username: (*username).to_owned(),
+                display_name: (*name).to_owned(),
+                password_hash: password_hash.to_owned(),
+                grants: vec![(*role, scope)],
+            },
+        )
+        .await?;
+        created.push((*username).to_owned());
+    }
+    tx.commit().await?;
+    Ok(created)
 }
 
 fn cu_location(c: &Center) -> Option<Location> {

@@ -1,0 +1,136 @@
+//! Who is asking: every handler that needs to know takes a [`Caller`] — staff signed in with a
+//! session cookie, an integration with an API token (`Authorization: Bearer …`), or nobody.
+//! Handlers declare what they require with [`Caller::require`], and answer out-of-scope reads
+//! with 404 (not revealing that the record exists) via [`Caller::can_see`].
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use chrono::{Duration, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use zhengwu_core::roles::Role;
+use zhengwu_core::secret::token_digest;
+use zhengwu_store::audit::Actor;
+use zhengwu_store::identity::{self, Grant, StaffMember, Token};
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "zw_session";
+
+/// Who is asking.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Caller {
+    Anonymous,
+    Staff(StaffMember),
+    Token(Token),
+}
+
+/// The caller's network address (the peer; a proxy's forwarded header is not trusted).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+            return match identity::find_token(state.db.conn(), &token_digest(token)).await? {
+                Some(t) => Ok(Self::Token(t)),
+                None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token")),
+            };
+        }
+        if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
+            let idle =
+                Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
+            if let Some(s) =
+                identity::session_staff(state.db.conn(), &token_digest(sid), Utc::now(), idle)
+                    .await?
+            {
+                return Ok(Self::Staff(s));
+            }
+        }
+        Ok(Self::Anonymous)
+    }
+}
+
+impl Caller {
+    pub fn grants(&self) -> Vec<&Grant> {
+        match self {
+            Self::Anonymous => Vec::new(),
+            Self::Staff(s) => s.grants.iter().collect(),
+            Self::Token(t) => vec![&t.grant],
+        }
+    }
+
+    /// 401 when nobody is signed in, 403 when the caller holds none of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if matches!(self, Self::Anonymous) {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated"));
+        }
+        if self.grants().iter().any(|g| roles.contains(&g.role)) {
+            Ok(())
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"))
+        }
+    }
+
+    /// Whether the caller holds one of `roles` with a scope that contains the unit at
+    /// `unit_path` (an organisation path such as `/1/4/17/`).
+    pub fn can_see(&self, roles: &[Role], unit_path: &str) -> bool {
+        self.grants()
+            .iter()
+            .any(|g| roles.contains(&g.role) && unit_path.starts_with(&g.scope_path))
+    }
+
+    /// Who this caller is in the audit trail.
+    pub fn actor(&self, ip: &ClientIp) -> Actor {
+        let (kind, id, label) = match self {
+            Self::Anonymous => ("anonymous", None, String::from("anonymous")),
+            Self::Staff(s) => ("staff", Some(s.id.get()), s.username.clone()),
+            Self::Token(t) => ("token", Some(t.id.get()), t.name.clone()),
+        };
+        Actor {
+            kind,
+            id,
+            label,
+            ip: ip.0.clone(),
+        }
+    }
+}

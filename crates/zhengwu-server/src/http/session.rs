@@ -1,0 +1,178 @@
+//! `/api/v1/session` (log in, log out) and `/api/v1/me` (who am I).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhengwu_core::secret::{self, token_digest};
+use zhengwu_store::identity;
+
+use crate::auth::{Caller, ClientIp, SESSION_COOKIE};
+use crate::error::{ApiError, ApiJson};
+use crate::startup::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login, logout))
+        .routes(routes!(me))
+}
+
+/// A staff login.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    #[schema(example = "admin", max_length = 64)]
+    username: String,
+    #[schema(max_length = 200)]
+    password: String,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.session.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("zw_session=; Path=/; Max-Age=0"))
+}
+
+/// Logs a member of staff in: a session cookie (HttpOnly, SameSite=Lax) and the caller.
+/// Five failures in a row lock the account for 15 minutes.
+#[utoipa::path(
+    post, path = "/api/v1/session", tag = "identity",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = Caller),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password, or the account is locked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong types", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<Response, ApiError> {
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    if body.username.len() > 64 || body.password.chars().count() > secret::MAX_PASSWORD_CHARS {
+        return Err(wrong());
+    }
+    let record = identity::find_for_login(state.db.conn(), &body.username).await?;
+    let hash = record.as_ref().map_or_else(
+        || secret::dummy_hash().to_owned(),
+        |r| r.password_hash.clone(),
+    );
+    let password = body.password;
+    // Hashing is slow on purpose: off the async threads.
+    let matches = tokio::task::spawn_blocking(move || secret::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?;
+    let Some(record) = record else {
+        return Err(wrong());
+    };
+    let now = Utc::now();
+    let actor = zhengwu_store::audit::Actor {
+        kind: "staff",
+        id: Some(record.id.get()),
+        label: body.username.trim().to_owned(),
+        ip: ip.0.clone(),
+    };
+    if record.locked_until.is_some_and(|t| t > now) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "account_locked"));
+    }
+    if !matches || !record.active {
+        let tx = state
+            .db
+            .begin_write()
+            .await
+            .map_err(zhengwu_store::StoreError::from)?;
+        let locked = identity::record_failed_login(&tx, &actor, record.id, now).await?;
+        tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
+        return Err(if locked {
+            ApiError::new(StatusCode::UNAUTHORIZED, "account_locked")
+        } else {
+            wrong()
+        });
+    }
+    let token =
+        secret::new_token("zws_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let tx = state
+        .db
+        .begin_write()
+        .await
+        .map_err(zhengwu_store::StoreError::from)?;
+    identity::open_session(
+        &tx,
+        &actor,
+        record.id,
+        &token_digest(&token),
+        now,
+        absolute,
+        user_agent,
+    )
+    .await?;
+    tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
+    let member = identity::get_staff(state.db.conn(), record.id).await?;
+    let mut res = Json(Caller::Staff(member)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&state, &token, absolute.num_seconds()),
+    );
+    Ok(res)
+}
+
+/// Logs out: ends the session and clears the cookie.
+#[utoipa::path(
+    delete, path = "/api/v1/session", tag = "identity",
+    responses((status = 204, description = "Logged out (or was not logged in)"))
+)]
+async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+        let tx = state
+            .db
+            .begin_write()
+            .await
+            .map_err(zhengwu_store::StoreError::from)?;
+        identity::close_session(&tx, &caller.actor(&ip), &token_digest(sid)).await?;
+        tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
+/// The caller: a member of staff with roles and scopes, or an API token.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "identity",
+    responses(
+        (status = 200, description = "The caller", body = Caller),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn me(caller: Caller) -> Result<Json<Caller>, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated"));
+    }
+    Ok(Json(caller))
+}
