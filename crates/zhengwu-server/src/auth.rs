@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use chrono::{Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use zhengwu_core::roles::Role;
-use zhengwu_core::secret::token_digest;
+use zhengwu_core::secret::{self, token_digest};
+use zhengwu_store::StoreError;
 use zhengwu_store::audit::Actor;
 use zhengwu_store::identity::{self, Grant, StaffMember, Token};
 
@@ -133,4 +134,85 @@ impl Caller {
             ip: ip.0.clone(),
         }
     }
+}
+
+/// The `Set-Cookie` value of a session cookie (an empty value and 0 clear it).
+pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.session.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("zw_session=; Path=/; Max-Age=0"))
+}
+
+/// Checks a username and password, counts failures (the fifth in a row locks the account),
+/// and opens a session: the member of staff and the session cookie to set. One function for
+/// the API and the login page.
+pub async fn log_in(
+    state: &AppState,
+    ip: &ClientIp,
+    user_agent: Option<String>,
+    username: &str,
+    password: String,
+) -> Result<(StaffMember, HeaderValue), ApiError> {
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    if username.len() > 64 || password.chars().count() > secret::MAX_PASSWORD_CHARS {
+        return Err(wrong());
+    }
+    let record = identity::find_for_login(state.db.conn(), username).await?;
+    let hash = record.as_ref().map_or_else(
+        || secret::dummy_hash().to_owned(),
+        |r| r.password_hash.clone(),
+    );
+    // Hashing is slow on purpose: off the async threads. An unknown username costs the same.
+    let matches = tokio::task::spawn_blocking(move || secret::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?;
+    let Some(record) = record else {
+        return Err(wrong());
+    };
+    let now = Utc::now();
+    let actor = Actor {
+        kind: "staff",
+        id: Some(record.id.get()),
+        label: username.trim().to_owned(),
+        ip: ip.0.clone(),
+    };
+    if record.locked_until.is_some_and(|t| t > now) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "account_locked"));
+    }
+    if !matches || !record.active {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        let locked = identity::record_failed_login(&tx, &actor, record.id, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        return Err(if locked {
+            ApiError::new(StatusCode::UNAUTHORIZED, "account_locked")
+        } else {
+            wrong()
+        });
+    }
+    let token =
+        secret::new_token("zws_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    identity::open_session(
+        &tx,
+        &actor,
+        record.id,
+        &token_digest(&token),
+        now,
+        absolute,
+        user_agent,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let member = identity::get_staff(state.db.conn(), record.id).await?;
+    Ok((
+        member,
+        session_cookie(state, &token, absolute.num_seconds()),
+    ))
 }

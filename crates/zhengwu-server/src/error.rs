@@ -238,11 +238,13 @@ pub async fn problem_details(req: Request, next: Next) -> Response {
         return res;
     }
     let info = res.extensions().get::<Arc<ProblemInfo>>().cloned();
-    let already_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if info.is_none() && already_problem {
+    // A problem already, or a page that rendered its own error state (a login form saying
+    // the password was wrong): leave it as it is.
+    let own_body = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(b"application/problem+json") || v.starts_with(b"text/html")
+    });
+    if info.is_none() && own_body {
         return res;
     }
     let (code, field, mut args) = match info.as_deref() {

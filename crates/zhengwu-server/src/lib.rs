@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod http;
 pub mod i18n;

@@ -222,6 +222,7 @@ pub struct EntryFilter {
     pub record_id: Option<String>,
     pub actor_kind: Option<String>,
     pub actor_id: Option<i64>,
+    pub actor_label: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
@@ -240,6 +241,9 @@ pub async fn search(db: &impl ConnectionTrait, f: &EntryFilter, limit: u64) -> R
     }
     if let Some(v) = f.actor_id {
         q = q.filter(audit_log::Column::ActorId.eq(v));
+    }
+    if let Some(v) = &f.actor_label {
+        q = q.filter(audit_log::Column::ActorLabel.eq(v.as_str()));
     }
     if let Some(v) = f.from {
         q = q.filter(audit_log::Column::At.gte(format_at(v)));

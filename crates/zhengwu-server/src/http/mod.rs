@@ -106,7 +106,12 @@ async fn fallback() -> crate::error::ApiError {
 
 /// The language of a request: `?lang=`, then the `lang` cookie, then `Accept-Language`.
 pub fn request_lang(req: &Request) -> Lang {
-    let from_query = req.uri().query().and_then(|q| {
+    lang_from(req.uri(), req.headers())
+}
+
+/// The language of a request from its URI and headers.
+pub fn lang_from(uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> Lang {
+    let from_query = uri.query().and_then(|q| {
         q.split('&')
             .find_map(|kv| kv.strip_prefix("lang="))
             .map(|v| Lang::negotiate(Some(v)))
@@ -114,13 +119,12 @@ pub fn request_lang(req: &Request) -> Lang {
     if let Some(l) = from_query {
         return l;
     }
-    let from_cookie = req
-        .headers()
+    let from_cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix("lang="))
         .map(|v| Lang::negotiate(Some(v)));
-    from_cookie.unwrap_or_else(|| Lang::from_headers(req.headers()))
+    from_cookie.unwrap_or_else(|| Lang::from_headers(headers))
 }

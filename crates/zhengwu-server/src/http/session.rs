@@ -2,14 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhengwu_core::secret::{self, token_digest};
+use zhengwu_core::secret::token_digest;
 use zhengwu_store::identity;
 
 use crate::auth::{Caller, ClientIp, SESSION_COOKIE};
@@ -32,18 +31,6 @@ pub struct Login {
     password: String,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.session.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("zw_session=; Path=/; Max-Age=0"))
-}
-
 /// Logs a member of staff in: a session cookie (HttpOnly, SameSite=Lax) and the caller.
 /// Five failures in a row lock the account for 15 minutes.
 #[utoipa::path(
@@ -63,76 +50,14 @@ async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials");
-    if body.username.len() > 64 || body.password.chars().count() > secret::MAX_PASSWORD_CHARS {
-        return Err(wrong());
-    }
-    let record = identity::find_for_login(state.db.conn(), &body.username).await?;
-    let hash = record.as_ref().map_or_else(
-        || secret::dummy_hash().to_owned(),
-        |r| r.password_hash.clone(),
-    );
-    let password = body.password;
-    // Hashing is slow on purpose: off the async threads.
-    let matches = tokio::task::spawn_blocking(move || secret::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::internal(e.into()))?;
-    let Some(record) = record else {
-        return Err(wrong());
-    };
-    let now = Utc::now();
-    let actor = zhengwu_store::audit::Actor {
-        kind: "staff",
-        id: Some(record.id.get()),
-        label: body.username.trim().to_owned(),
-        ip: ip.0.clone(),
-    };
-    if record.locked_until.is_some_and(|t| t > now) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "account_locked"));
-    }
-    if !matches || !record.active {
-        let tx = state
-            .db
-            .begin_write()
-            .await
-            .map_err(zhengwu_store::StoreError::from)?;
-        let locked = identity::record_failed_login(&tx, &actor, record.id, now).await?;
-        tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
-        return Err(if locked {
-            ApiError::new(StatusCode::UNAUTHORIZED, "account_locked")
-        } else {
-            wrong()
-        });
-    }
-    let token =
-        secret::new_token("zws_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let tx = state
-        .db
-        .begin_write()
-        .await
-        .map_err(zhengwu_store::StoreError::from)?;
-    identity::open_session(
-        &tx,
-        &actor,
-        record.id,
-        &token_digest(&token),
-        now,
-        absolute,
-        user_agent,
-    )
-    .await?;
-    tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
-    let member = identity::get_staff(state.db.conn(), record.id).await?;
+    let (member, cookie) =
+        crate::auth::log_in(&state, &ip, user_agent, &body.username, body.password).await?;
     let mut res = Json(Caller::Staff(member)).into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(&state, &token, absolute.num_seconds()),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(res)
 }
 
@@ -157,8 +82,10 @@ async fn logout(
         tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::session_cookie(&state, "", 0),
+    );
     Ok(res)
 }
 

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod cli;
+mod console;
 mod helpers;
 mod identity;
 mod org;

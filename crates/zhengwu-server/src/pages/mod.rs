@@ -19,6 +19,7 @@ use crate::startup::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .merge(console::router())
         .route("/static/zhengwu.css", get(stylesheet))
 }
 
@@ -28,12 +29,14 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/zhengwu.css"),
+        include_str!("../../static/zhengwu.css"),
     )
 }
 
+pub mod console;
+
 /// What every page's frame needs.
-struct Frame {
+pub(crate) struct Frame {
     lang_tag: &'static str,
     other_lang: &'static str,
     lang_switch: String,
@@ -43,7 +46,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(lang: Lang, district_name: String) -> Self {
+    pub(crate) fn new(lang: Lang, district_name: String) -> Self {
         Self {
             lang_tag: lang.tag(),
             other_lang: match lang {

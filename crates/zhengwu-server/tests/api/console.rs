@@ -1,0 +1,249 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app};
+
+/// The CSRF cookie and token of the login page.
+async fn csrf(app: &TestApp) -> (String, String) {
+    let res = app.get("/console/login").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = res.text().await.unwrap();
+    let token = html.split("name=\"csrf\" value=\"").nth(1).unwrap()[..64].to_owned();
+    (cookie, token)
+}
+
+async fn post_login(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(format!("{}/console/login", app.base))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_login_form_signs_in_and_the_console_shows_the_roles() {
+    let app = spawn_app().await;
+    let (cookie, token) = csrf(&app).await;
+    let res = post_login(
+        &app,
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("username", "admin"),
+            ("password", DEMO_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/console");
+    let session = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header("cookie", format!("{session}; {cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("您好，系统管理员"), "{html}");
+    assert!(html.contains("审计日志"));
+    // Logging out needs the form's token; then the console sends you to the login page.
+    let res = app
+        .client
+        .post(format!("{}/console/logout", app.base))
+        .header("cookie", format!("{session}; {cookie}"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header("cookie", format!("{session}; {cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/console/login");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_said_next_to_the_form_and_input_is_shown_escaped() {
+    let app = spawn_app().await;
+    let (cookie, token) = csrf(&app).await;
+    let res = post_login(
+        &app,
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("username", "<script>alert(1)</script>' OR 1=1 --"),
+            ("password", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("用户名或密码错误"));
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "the username is shown back, escaped"
+    );
+}
+
+#[tokio::test]
+async fn form_posts_without_the_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let (cookie, token) = csrf(&app).await;
+    let zeros = "0".repeat(64);
+    for (c, form) in [
+        (
+            "",
+            vec![
+                ("csrf", token.as_str()),
+                ("username", "admin"),
+                ("password", DEMO_PASSWORD),
+            ],
+        ),
+        (
+            cookie.as_str(),
+            vec![("username", "admin"), ("password", DEMO_PASSWORD)],
+        ),
+        (
+            cookie.as_str(),
+            vec![
+                ("csrf", zeros.as_str()),
+                ("username", "admin"),
+                ("password", DEMO_PASSWORD),
+            ],
+        ),
+    ] {
+        let res = post_login(&app, c, &form).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("页面已过期"), "{html}");
+    }
+    let res = app
+        .client
+        .post(format!("{}/console/logout", app.base))
+        .form(&[("csrf", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+/// Who may reach what: one row per route and caller. New routes are covered by adding rows.
+#[tokio::test]
+async fn role_by_route_matrix() {
+    let app = spawn_app().await;
+    let mut cookies = std::collections::HashMap::new();
+    for user in [
+        "admin",
+        "supervisor",
+        "leader",
+        "reviewer.spj",
+        "clerk.a01",
+        "station.ls01",
+        "dispatcher",
+        "handler.ls",
+    ] {
+        cookies.insert(user, app.login(user).await);
+    }
+    let all_staff = [
+        "admin",
+        "supervisor",
+        "leader",
+        "reviewer.spj",
+        "clerk.a01",
+        "station.ls01",
+        "dispatcher",
+        "handler.ls",
+    ];
+    // (path, caller or "" for anonymous, expected status)
+    let mut rows: Vec<(&str, &str, StatusCode)> = vec![
+        ("/api/v1/me", "", StatusCode::UNAUTHORIZED),
+        ("/console", "", StatusCode::SEE_OTHER),
+        ("/console/audit", "", StatusCode::SEE_OTHER),
+        ("/console/audit.csv", "", StatusCode::UNAUTHORIZED),
+        ("/api/v1/units", "", StatusCode::OK),
+    ];
+    for u in all_staff {
+        rows.push(("/api/v1/me", u, StatusCode::OK));
+        rows.push(("/console", u, StatusCode::OK));
+        let audit = if matches!(u, "admin" | "supervisor") {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/console/audit", u, audit));
+        rows.push(("/console/audit.csv", u, audit));
+    }
+    for (path, who, want) in rows {
+        let mut req = app.client.get(format!("{}{path}", app.base));
+        if !who.is_empty() {
+            req = req.header("cookie", &cookies[who]);
+        }
+        let got = req.send().await.unwrap().status();
+        assert_eq!(got, want, "{who:?} GET {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_searchable_and_exported_as_csv() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let _ = app.login("leader").await;
+    let html = app
+        .client
+        .get(format!("{}/console/audit?actor=leader", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("session.login"));
+    assert!(!html.contains("staff.create"), "filtered by actor");
+    let res = app
+        .client
+        .get(format!("{}/console/audit.csv?record_type=staff", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = res.text().await.unwrap();
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next().unwrap().trim_start_matches('\u{feff}'),
+        "seq,at,actor_kind,actor_id,actor,ip,action,record_type,record_id,summary,hash"
+    );
+    assert!(body.contains("staff.create"));
+    let res = app
+        .client
+        .get(format!("{}/console/audit?from=2026-13-01", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
