@@ -8,6 +8,9 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
 
+/** The demo accounts' password in the browser tests. */
+export const DEMO_PASSWORD = 'e2e-demo-password-2026';
+
 /** The binary to test: $ZHENGWU_BIN, else the debug build in the cargo target directory. */
 export function binary() {
   if (process.env.ZHENGWU_BIN) return process.env.ZHENGWU_BIN;
@@ -18,7 +21,7 @@ export function binary() {
 export async function startServer(extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'zhengwu-e2e-'));
   const child = spawn(binary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ZHENGWU_DEMO_PASSWORD: DEMO_PASSWORD },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
