@@ -30,7 +30,12 @@ pub enum Caller {
     Anonymous,
     Staff(StaffMember),
     Token(Token),
+    /// A citizen signed in with a code sent by SMS, with the enterprises they act for.
+    Applicant(zhengwu_store::applicants::Applicant),
 }
+
+/// The applicant session cookie's name.
+pub const APPLICANT_COOKIE: &str = "zw_applicant";
 
 /// The caller's network address (the peer; a proxy's forwarded header is not trusted).
 #[derive(Debug, Clone)]
@@ -87,6 +92,20 @@ impl FromRequestParts<AppState> for Caller {
                 return Ok(Self::Staff(s));
             }
         }
+        if let Some(sid) = cookie(&parts.headers, APPLICANT_COOKIE) {
+            let idle =
+                Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
+            if let Some(a) = zhengwu_store::applicants::session_applicant(
+                state.db.conn(),
+                &token_digest(sid),
+                Utc::now(),
+                idle,
+            )
+            .await?
+            {
+                return Ok(Self::Applicant(a));
+            }
+        }
         Ok(Self::Anonymous)
     }
 }
@@ -94,7 +113,7 @@ impl FromRequestParts<AppState> for Caller {
 impl Caller {
     pub fn grants(&self) -> Vec<&Grant> {
         match self {
-            Self::Anonymous => Vec::new(),
+            Self::Anonymous | Self::Applicant(_) => Vec::new(),
             Self::Staff(s) => s.grants.iter().collect(),
             Self::Token(t) => vec![&t.grant],
         }
@@ -126,6 +145,7 @@ impl Caller {
             Self::Anonymous => ("anonymous", None, String::from("anonymous")),
             Self::Staff(s) => ("staff", Some(s.id.get()), s.username.clone()),
             Self::Token(t) => ("token", Some(t.id.get()), t.name.clone()),
+            Self::Applicant(a) => ("applicant", Some(a.citizen.id), a.citizen.name.clone()),
         };
         Actor {
             kind,
@@ -138,13 +158,18 @@ impl Caller {
 
 /// The `Set-Cookie` value of a session cookie (an empty value and 0 clear it).
 pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    named_cookie(state, SESSION_COOKIE, value, max_age)
+}
+
+/// The `Set-Cookie` value of an HttpOnly, SameSite=Lax cookie.
+pub fn named_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.config.session.secure_cookie {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("zw_session=; Path=/; Max-Age=0"))
 }

@@ -209,6 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             println!("{}", serde_json::to_string_pretty(&summary)?);
             crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
+            zhengwu_store::demo::create_applicants(&db).await?;
         }
         Command::Calendar { db, action } => {
             let db = open_database(&db).await?;

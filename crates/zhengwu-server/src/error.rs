@@ -96,6 +96,10 @@ impl From<StoreError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "conflict").arg("constraint", constraint)
             }
             StoreError::Invalid { field, message } => Self::invalid_field(&field, message),
+            StoreError::RateLimited { retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+                    .arg("seconds", retry_after_secs)
+            }
             StoreError::Database(db) => {
                 let unavailable = matches!(
                     db,
@@ -318,6 +322,8 @@ mod tests {
             "unauthenticated",
             "invalid_token",
             "forbidden",
+            "rate_limited",
+            "invalid_code",
         ] {
             assert!(i18n::has(&format!("error.{code}.title")), "{code} title");
             assert!(i18n::has(&format!("error.{code}.detail")), "{code} detail");

@@ -113,7 +113,7 @@ impl Worker {
         match msg.sink.as_str() {
             SINK_LOG => {
                 tracing::info!(target: "zhengwu::notify", id = %msg.id, topic = %msg.topic,
-                    payload = %msg.payload, "notification");
+                    payload = %masked_payload(&msg.payload), "notification");
                 Ok(())
             }
             SINK_WEBHOOK => {
@@ -148,3 +148,37 @@ impl Worker {
 
 /// Messages leased per round.
 const BATCH: u64 = 32;
+
+/// The payload for a log line: personal data (mobile numbers, ID numbers) masked.
+pub fn masked_payload(payload: &serde_json::Value) -> serde_json::Value {
+    use zhengwu_core::ident::mask;
+    match payload {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let v = match (k.as_str(), v.as_str()) {
+                    ("mobile", Some(s)) => serde_json::Value::String(mask(s, 3, 4)),
+                    ("id_number", Some(s)) => serde_json::Value::String(mask(s, 6, 4)),
+                    _ => masked_payload(v),
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+        serde_json::Value::Array(a) => a.iter().map(masked_payload).collect(),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_payload;
+
+    #[test]
+    fn personal_data_is_masked_in_the_log() {
+        let p = serde_json::json!({"mobile": "13904110001", "nested": {"id_number": "11010519491231002X"}, "code": "123456"});
+        assert_eq!(
+            masked_payload(&p),
+            serde_json::json!({"mobile": "139****0001", "nested": {"id_number": "110105********002X"}, "code": "123456"})
+        );
+    }
+}

@@ -75,6 +75,7 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
             "loaded the demo district"
         );
         demo_accounts(&db, config.demo_password.as_ref()).await?;
+        zhengwu_store::demo::create_applicants(&db).await?;
     }
     Ok(db)
 }

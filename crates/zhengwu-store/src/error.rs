@@ -12,6 +12,9 @@ pub enum StoreError {
     /// The data breaks a rule of the domain; `field` names what was wrong.
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
+    /// Too many attempts; the caller may try again after this many seconds.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: i64 },
     /// The database could not be reached or failed.
     #[error("database error")]
     Database(#[source] DbErr),

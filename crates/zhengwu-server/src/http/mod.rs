@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per domain, merged here, with the layers every request
 //! passes through (request id, tracing, problem details, metrics, body limit, panic guard).
 
+pub mod applicants;
 pub mod calendar;
 pub mod health;
 pub mod org;
@@ -49,6 +50,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(org::router())
         .merge(health::router())
         .merge(session::router())
+        .merge(applicants::router())
         .split_for_parts()
 }
 

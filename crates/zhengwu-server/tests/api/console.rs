@@ -184,6 +184,8 @@ async fn role_by_route_matrix() {
         ("/console/audit", "", StatusCode::SEE_OTHER),
         ("/console/audit.csv", "", StatusCode::UNAUTHORIZED),
         ("/api/v1/units", "", StatusCode::OK),
+        ("/api/v1/citizens", "", StatusCode::UNAUTHORIZED),
+        ("/api/v1/citizens/1", "", StatusCode::UNAUTHORIZED),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -195,6 +197,19 @@ async fn role_by_route_matrix() {
         };
         rows.push(("/console/audit", u, audit));
         rows.push(("/console/audit.csv", u, audit));
+        let citizens = if matches!(u, "admin" | "supervisor" | "clerk.a01" | "station.ls01") {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/api/v1/citizens", u, citizens));
+        rows.push(("/api/v1/citizens/1", u, citizens));
+        let missing = if citizens == StatusCode::OK {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/api/v1/citizens/999999", u, missing));
     }
     for (path, who, want) in rows {
         let mut req = app.client.get(format!("{}{path}", app.base));

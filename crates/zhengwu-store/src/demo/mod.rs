@@ -14,7 +14,8 @@ use zhengwu_core::ids::UnitId;
 
 use crate::audit::Actor;
 use crate::entity::{
-    api_token, opening_exception, opening_hours, org_unit, session, staff, staff_role,
+    api_token, applicant_session, citizen, enterprise, enterprise_agent, opening_exception,
+    opening_hours, org_unit, otp_code, session, staff, staff_role,
 };
 use crate::identity::{self, NewStaff};
 use crate::org::{self, HallKind, Location, NewUnit, UnitKind, WindowKind};
@@ -224,6 +225,11 @@ pub async fn reset(db: &Db) -> Result<DemoSummary> {
     let tx = db.begin_write().await?;
     // Accounts and tokens are scoped to units: the demo's go with its organisation.
     session::Entity::delete_many().exec(&tx).await?;
+    applicant_session::Entity::delete_many().exec(&tx).await?;
+    enterprise_agent::Entity::delete_many().exec(&tx).await?;
+    enterprise::Entity::delete_many().exec(&tx).await?;
+    citizen::Entity::delete_many().exec(&tx).await?;
+    otp_code::Entity::delete_many().exec(&tx).await?;
     staff_role::Entity::delete_many().exec(&tx).await?;
     staff::Entity::delete_many().exec(&tx).await?;
     api_token::Entity::delete_many().exec(&tx).await?;
@@ -509,6 +515,179 @@ pub async fn create_accounts(db: &Db, password_hash: &str) -> Result<Vec<String>
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// Demo citizens: (name, region, birth date, sequence, mobile, elderly alone, disabled,
+/// pregnant, address). Their ID numbers get a correct check character from GB 11643.
+struct DemoCitizen {
+    name: &'static str,
+    region: &'static str,
+    birth: &'static str,
+    seq: u32,
+    mobile: &'static str,
+    elderly_alone: bool,
+    disabled: bool,
+    pregnant: bool,
+    address: &'static str,
+}
+
+const DEMO_CITIZENS: &[DemoCitizen] = &[
+    DemoCitizen {
+        name: "王建国",
+        region: "210211",
+        birth: "19450312",
+        seq: 131,
+        mobile: "13904110001",
+        elderly_alone: true,
+        disabled: false,
+        pregnant: false,
+        address: "凌水街道凌水社区 12 号楼 3 单元 101",
+    },
+    DemoCitizen {
+        name: "李秀英",
+        region: "210211",
+        birth: "19480625",
+        seq: 242,
+        mobile: "13904110002",
+        elderly_alone: true,
+        disabled: true,
+        pregnant: false,
+        address: "七贤岭街道绘春社区 5 号楼 2 单元 302",
+    },
+    DemoCitizen {
+        name: "张伟",
+        region: "210211",
+        birth: "19870904",
+        seq: 315,
+        mobile: "13804110003",
+        elderly_alone: false,
+        disabled: false,
+        pregnant: false,
+        address: "凌水街道蓝海社区 8 号楼 1 单元 1201",
+    },
+    DemoCitizen {
+        name: "刘芳",
+        region: "210212",
+        birth: "19930117",
+        seq: 428,
+        mobile: "13804110004",
+        elderly_alone: false,
+        disabled: false,
+        pregnant: true,
+        address: "龙王塘街道龙王塘社区 3 号楼 601",
+    },
+    DemoCitizen {
+        name: "陈明",
+        region: "210203",
+        birth: "19790730",
+        seq: 517,
+        mobile: "13604110005",
+        elderly_alone: false,
+        disabled: false,
+        pregnant: false,
+        address: "七贤岭街道屹馨百合社区 20 号楼 1 单元 502",
+    },
+    DemoCitizen {
+        name: "赵丽",
+        region: "210211",
+        birth: "19950211",
+        seq: 622,
+        mobile: "13704110006",
+        elderly_alone: false,
+        disabled: false,
+        pregnant: false,
+        address: "凌水街道小平岛社区 6 号楼 701",
+    },
+];
+
+/// Demo enterprises: (name, legal representative, organisation code body, industry, size,
+/// the demo citizen who acts for it).
+const DEMO_ENTERPRISES: &[(&str, &str, &str, &str, &str, usize)] = &[
+    (
+        "大连星海智能科技有限公司",
+        "张伟",
+        "MA0QX7K1",
+        "软件和信息技术服务业",
+        "small",
+        2,
+    ),
+    (
+        "大连凌水生物医药有限公司",
+        "陈明",
+        "MA0R2D8N",
+        "医药制造业",
+        "medium",
+        4,
+    ),
+    (
+        "大连高新云图数据服务有限公司",
+        "赵丽",
+        "MA0T5W3P",
+        "互联网和相关服务",
+        "micro",
+        5,
+    ),
+];
+
+/// Creates the demo district's citizens and enterprises, with valid ID numbers and credit
+/// codes; each enterprise's clerk can act for it.
+pub async fn create_applicants(db: &Db) -> Result<usize> {
+    use crate::applicants::{self, NewCitizen, NewEnterprise};
+    use zhengwu_core::ident::{
+        CreditCode, IdNumber, Mobile, org_code_check_char, ric_check_char, uscc_check_char,
+    };
+    let actor = Actor::system("demo");
+    let tx = db.begin_write().await?;
+    let today = chrono::Utc::now().date_naive();
+    let mut ids = Vec::new();
+    for c in DEMO_CITIZENS {
+        let name = c.name;
+        let first17 = format!("{}{}{:03}", c.region, c.birth, c.seq);
+        let check = ric_check_char(first17.as_bytes()).ok_or_else(|| invalid(first17.clone()))?;
+        let id_number = IdNumber::parse(&format!("{first17}{check}"), today)
+            .map_err(|e| invalid(format!("{name}: {e}")))?;
+        let mobile = Mobile::parse(c.mobile).map_err(|e| invalid(format!("{name}: {e}")))?;
+        ids.push(
+            applicants::create_citizen(
+                &tx,
+                &actor,
+                NewCitizen {
+                    name: name.to_owned(),
+                    id_number,
+                    mobile,
+                    elderly_alone: c.elderly_alone,
+                    disabled: c.disabled,
+                    pregnant: c.pregnant,
+                    address: Some(format!("辽宁省大连市高新区{}", c.address)),
+                },
+            )
+            .await?,
+        );
+    }
+    for (name, legal, org, industry, size, agent) in DEMO_ENTERPRISES {
+        let org_check =
+            org_code_check_char(org.as_bytes()).ok_or_else(|| invalid((*org).to_owned()))?;
+        let first17 = format!("91210231{org}{org_check}");
+        let check = uscc_check_char(first17.as_bytes()).ok_or_else(|| invalid(first17.clone()))?;
+        let credit_code = CreditCode::parse(&format!("{first17}{check}"))
+            .map_err(|e| invalid(format!("{name}: {e}")))?;
+        let id = applicants::create_enterprise(
+            &tx,
+            &actor,
+            NewEnterprise {
+                credit_code,
+                name: (*name).to_owned(),
+                legal_representative: (*legal).to_owned(),
+                address: Some("辽宁省大连市高新区黄浦路 537 号".into()),
+                industry: Some((*industry).to_owned()),
+                size: Some((*size).to_owned()),
+            },
+        )
+        .await?;
+        applicants::link_agent(&tx, &actor, ids[*agent], id).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
 }
 
 fn cu_location(c: &Center) -> Option<Location> {

@@ -2,12 +2,17 @@
 //! (`org`, `calendar`, `notify`, `identity`, `audit`, …) are the only code that uses them.
 
 pub mod api_token;
+pub mod applicant_session;
 pub mod audit_head;
 pub mod audit_log;
 pub mod calendar_day;
+pub mod citizen;
+pub mod enterprise;
+pub mod enterprise_agent;
 pub mod opening_exception;
 pub mod opening_hours;
 pub mod org_unit;
+pub mod otp_code;
 pub mod outbox;
 pub mod session;
 pub mod staff;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_spine;
 mod m20261125_000002_identity;
+mod m20261125_000003_applicants;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_spine::Migration),
             Box::new(m20261125_000002_identity::Migration),
+            Box::new(m20261125_000003_applicants::Migration),
         ]
     }
 }

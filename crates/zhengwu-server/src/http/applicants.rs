@@ -1,0 +1,242 @@
+//! Applicants: sign-in with a one-time code sent by SMS (`/api/v1/applicant/…`), and the
+//! staff's view of citizens — masked in lists, in full only through an audited `reveal`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhengwu_core::ident::Mobile;
+use zhengwu_core::roles::Role;
+use zhengwu_core::secret::{self, token_digest};
+use zhengwu_store::StoreError;
+use zhengwu_store::applicants::{self, Citizen, CitizenDetail};
+
+use crate::auth::{APPLICANT_COOKIE, Caller, ClientIp};
+use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::startup::AppState;
+
+/// Staff who work with applicants' records.
+pub const CITIZEN_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Supervisor,
+    Role::WindowClerk,
+    Role::StationStaff,
+];
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_code))
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(list_citizens))
+        .routes(routes!(get_citizen))
+        .routes(routes!(reveal_citizen))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// A mainland mobile number.
+    #[schema(example = "13904110001")]
+    mobile: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeSent {
+    /// Always true: the answer does not say whether the number is registered.
+    accepted: bool,
+    /// How long the code is valid.
+    valid_minutes: i64,
+}
+
+fn parse_mobile(s: &str) -> Result<Mobile, ApiError> {
+    Mobile::parse(s).map_err(|e| ApiError::invalid_field("mobile", e))
+}
+
+/// Sends a sign-in code by SMS (through the outbox; in the demo the log shows it). One code a
+/// minute and five an hour per number.
+#[utoipa::path(
+    post, path = "/api/v1/applicant/code", tag = "identity",
+    request_body = CodeRequest,
+    responses(
+        (status = 202, description = "A code is on its way if the number is registered", body = CodeSent),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a mobile number", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many codes for this number", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn send_code(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let mobile = parse_mobile(&body.mobile)?;
+    let n = secret::random_hex(4).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let code = format!(
+        "{:06}",
+        u32::from_str_radix(&n, 16).unwrap_or_default() % 1_000_000
+    );
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let sink = crate::notify::default_sink(&state.config);
+    let res = applicants::issue_code(&tx, &mobile, &code, sink, Utc::now()).await;
+    if let Err(StoreError::RateLimited { retry_after_secs }) = res {
+        let mut r = ApiError::from(StoreError::RateLimited { retry_after_secs }).into_response();
+        if let Ok(v) = retry_after_secs.to_string().parse() {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
+    res?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.outbox_wake.notify_one();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSent {
+            accepted: true,
+            valid_minutes: applicants::OTP_VALID_MINUTES,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    #[schema(example = "13904110001")]
+    mobile: String,
+    /// The six digits from the SMS.
+    #[schema(example = "123456")]
+    code: String,
+}
+
+/// Signs an applicant in with the code: an applicant session cookie.
+#[utoipa::path(
+    post, path = "/api/v1/applicant/session", tag = "identity",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in", body = Caller),
+        (status = 401, description = "Wrong or expired code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a mobile number", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    let mobile = parse_mobile(&body.mobile)?;
+    let now = Utc::now();
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let citizen = match applicants::verify_code(&tx, &mobile, &body.code, now).await {
+        Ok(c) => c,
+        Err(StoreError::Invalid { .. }) => {
+            // The failed try is counted.
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token =
+        secret::new_token("zwa_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
+    applicants::open_session(&tx, citizen, &token_digest(&token), now, absolute).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let idle = Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
+    let applicant =
+        applicants::session_applicant(state.db.conn(), &token_digest(&token), now, idle)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the new session is missing")))?;
+    let mut res = Json(Caller::Applicant(applicant)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::named_cookie(&state, APPLICANT_COOKIE, &token, absolute.num_seconds()),
+    );
+    Ok(res)
+}
+
+/// Signs an applicant out.
+#[utoipa::path(
+    delete, path = "/api/v1/applicant/session", tag = "identity",
+    responses((status = 204, description = "Signed out"))
+)]
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(sid) = crate::auth::cookie(&headers, APPLICANT_COOKIE) {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        applicants::close_session(&tx, &token_digest(sid)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::named_cookie(&state, APPLICANT_COOKIE, "", 0),
+    );
+    Ok(res)
+}
+
+/// Citizens, with ID numbers and mobiles masked.
+#[utoipa::path(
+    get, path = "/api/v1/citizens", tag = "identity",
+    responses(
+        (status = 200, description = "Citizens, masked", body = Vec<Citizen>),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not work with citizens' records", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_citizens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Citizen>>, ApiError> {
+    caller.require(CITIZEN_READERS)?;
+    Ok(Json(
+        applicants::list_citizens(state.db.conn(), 1000).await?,
+    ))
+}
+
+/// One citizen, masked.
+#[utoipa::path(
+    get, path = "/api/v1/citizens/{id}", tag = "identity",
+    params(("id" = i64, Path, description = "The citizen's id")),
+    responses(
+        (status = 200, description = "The citizen, masked", body = Citizen),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not work with citizens' records", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such citizen", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_citizen(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Citizen>, ApiError> {
+    caller.require(CITIZEN_READERS)?;
+    Ok(Json(applicants::get_citizen(state.db.conn(), id).await?))
+}
+
+/// One citizen in full (ID number, mobile, address). The read is recorded in the audit trail.
+#[utoipa::path(
+    post, path = "/api/v1/citizens/{id}/reveal", tag = "identity",
+    params(("id" = i64, Path, description = "The citizen's id")),
+    responses(
+        (status = 200, description = "The citizen in full", body = CitizenDetail),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not work with citizens' records", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such citizen", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn reveal_citizen(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<CitizenDetail>, ApiError> {
+    caller.require(CITIZEN_READERS)?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let detail = applicants::reveal_citizen(&tx, &caller.actor(&ip), id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Json(detail))
+}
