@@ -21,8 +21,19 @@ export function binary() {
 export async function startServer(extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'zhengwu-e2e-'));
   const child = spawn(binary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ZHENGWU_DEMO_PASSWORD: DEMO_PASSWORD },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      // The log sink's lines carry the demo's SMS codes.
+      RUST_LOG: process.env.RUST_LOG || 'warn,zhengwu::notify=info',
+      ZHENGWU_DEMO_PASSWORD: DEMO_PASSWORD,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const smsCodes = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const m = line.match(/sms\.sign_in_code.*"code":"(\d{6})"/);
+    if (m) smsCodes.push(m[1]);
+    else if (!line.includes('zhengwu::notify')) process.stderr.write(line + '\n');
   });
   const lines = createInterface({ input: child.stdout });
   const base = await new Promise((resolveBase, reject) => {
@@ -38,6 +49,13 @@ export async function startServer(extraArgs = []) {
   });
   return {
     base,
+    /** The next SMS code that the log sink shows (waits up to 10 s). */
+    async nextSmsCode(seen = smsCodes.length) {
+      for (let i = 0; i < 200 && smsCodes.length <= seen; i++) await new Promise((r) => setTimeout(r, 50));
+      if (smsCodes.length <= seen) throw new Error('no SMS code in the log');
+      return smsCodes[smsCodes.length - 1];
+    },
+    smsCount: () => smsCodes.length,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

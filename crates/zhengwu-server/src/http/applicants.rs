@@ -53,6 +53,15 @@ pub struct CodeSent {
     valid_minutes: i64,
 }
 
+/// A new six-digit sign-in code.
+pub fn new_code() -> Result<String, ApiError> {
+    let n = secret::random_hex(4).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    Ok(format!(
+        "{:06}",
+        u32::from_str_radix(&n, 16).unwrap_or_default() % 1_000_000
+    ))
+}
+
 fn parse_mobile(s: &str) -> Result<Mobile, ApiError> {
     Mobile::parse(s).map_err(|e| ApiError::invalid_field("mobile", e))
 }
@@ -75,11 +84,7 @@ async fn send_code(
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let mobile = parse_mobile(&body.mobile)?;
-    let n = secret::random_hex(4).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let code = format!(
-        "{:06}",
-        u32::from_str_radix(&n, 16).unwrap_or_default() % 1_000_000
-    );
+    let code = new_code()?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let sink = crate::notify::default_sink(&state.config);
     let res = applicants::issue_code(&tx, &mobile, &code, sink, Utc::now()).await;

@@ -38,7 +38,11 @@ fn lang_of(headers: &HeaderMap, uri: &axum::http::Uri) -> Lang {
     crate::http::lang_from(uri, headers)
 }
 
-fn render(t: impl Template, csrf: Option<&Csrf>, status: StatusCode) -> Result<Response, ApiError> {
+pub(crate) fn render(
+    t: impl Template,
+    csrf: Option<&Csrf>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let html = t
         .render()
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .merge(console::router())
+        .merge(signin::router())
         .route("/static/zhengwu.css", get(stylesheet))
 }
 
@@ -34,6 +35,7 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 pub mod console;
+pub mod signin;
 
 /// What every page's frame needs.
 pub(crate) struct Frame {

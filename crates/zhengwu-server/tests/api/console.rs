@@ -140,14 +140,16 @@ async fn form_posts_without_the_csrf_token_are_refused() {
         let html = res.text().await.unwrap();
         assert!(html.contains("页面已过期"), "{html}");
     }
-    let res = app
-        .client
-        .post(format!("{}/console/logout", app.base))
-        .form(&[("csrf", "nope")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    for path in ["/console/logout", "/signin", "/signin/verify", "/signout"] {
+        let res = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .form(&[("csrf", "nope"), ("mobile", "13904110001")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
 }
 
 /// Who may reach what: one row per route and caller. New routes are covered by adding rows.

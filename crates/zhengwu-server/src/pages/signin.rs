@@ -1,0 +1,258 @@
+//! The applicants' sign-in pages: a mobile number, then the six-digit code from the SMS
+//! (the same store functions as `/api/v1/applicant/…`), and "my account".
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use zhengwu_core::ident::Mobile;
+use zhengwu_core::secret::{self, token_digest};
+use zhengwu_store::StoreError;
+use zhengwu_store::applicants;
+
+use super::Frame;
+use super::console::render;
+use crate::auth::{APPLICANT_COOKIE, Caller};
+use crate::csrf::{self, Csrf};
+use crate::error::ApiError;
+use crate::i18n::{Lang, t, tf};
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signin", get(signin_page).post(send_code))
+        .route("/signin/verify", post(verify))
+        .route("/signout", post(signout))
+        .route("/me", get(me))
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    frame: Frame,
+    title: String,
+    csrf: String,
+    step_code: bool,
+    mobile: String,
+    mobile_label: String,
+    send_label: String,
+    sent_to: String,
+    code_label: String,
+    verify_label: String,
+    notice: String,
+    error_title: String,
+    error: String,
+}
+
+fn page(
+    lang: Lang,
+    csrf: &Csrf,
+    step_code: bool,
+    mobile: &str,
+    error: Option<&ApiError>,
+) -> SigninPage {
+    let args: Vec<(&str, String)> = error.map(|e| e.args.clone()).unwrap_or_default();
+    SigninPage {
+        frame: Frame::new(lang, t(lang, "page.title")),
+        title: t(lang, "page.signin.title"),
+        csrf: csrf.token.clone(),
+        step_code,
+        mobile: mobile.to_owned(),
+        mobile_label: t(lang, "page.signin.mobile"),
+        send_label: t(lang, "page.signin.send"),
+        sent_to: Mobile::parse(mobile)
+            .map(|m| tf(lang, "page.signin.sent_to", &[("mobile", m.masked())]))
+            .unwrap_or_default(),
+        code_label: t(lang, "page.signin.code"),
+        verify_label: t(lang, "page.signin.verify"),
+        notice: String::new(),
+        error_title: error
+            .map(|e| t(lang, &format!("error.{}.title", e.code)))
+            .unwrap_or_default(),
+        error: error
+            .map(|e| tf(lang, &format!("error.{}.detail", e.code), &args))
+            .unwrap_or_default(),
+    }
+}
+
+async fn signin_page(headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(&uri, &headers);
+    let csrf = Csrf::for_request(&headers)?;
+    render(
+        page(lang, &csrf, false, "", None),
+        Some(&csrf),
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct MobileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn send_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(form): Form<MobileForm>,
+) -> Result<Response, ApiError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let csrf = Csrf::for_request(&headers)?;
+    let shown: String = form.mobile.chars().take(20).collect();
+    let mobile = match Mobile::parse(&form.mobile) {
+        Ok(m) => m,
+        Err(e) => {
+            let err = ApiError::invalid_field("mobile", e);
+            return render(
+                page(lang, &csrf, false, &shown, Some(&err)),
+                Some(&csrf),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let code = crate::http::applicants::new_code()?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let sink = crate::notify::default_sink(&state.config);
+    match applicants::issue_code(&tx, &mobile, &code, sink, Utc::now()).await {
+        Ok(()) => {
+            tx.commit().await.map_err(StoreError::from)?;
+            state.outbox_wake.notify_one();
+            render(
+                page(lang, &csrf, true, mobile.as_str(), None),
+                Some(&csrf),
+                StatusCode::OK,
+            )
+        }
+        Err(e @ StoreError::RateLimited { .. }) => {
+            let err = ApiError::from(e);
+            render(
+                page(lang, &csrf, true, mobile.as_str(), Some(&err)),
+                Some(&csrf),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(form): Form<MobileForm>,
+) -> Result<Response, ApiError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let csrf = Csrf::for_request(&headers)?;
+    let invalid = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code");
+    let Ok(mobile) = Mobile::parse(&form.mobile) else {
+        return render(
+            page(lang, &csrf, false, "", Some(&invalid)),
+            Some(&csrf),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let now = Utc::now();
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let citizen = match applicants::verify_code(&tx, &mobile, &form.code, now).await {
+        Ok(c) => c,
+        Err(StoreError::Invalid { .. }) => {
+            tx.commit().await.map_err(StoreError::from)?;
+            return render(
+                page(lang, &csrf, true, mobile.as_str(), Some(&invalid)),
+                Some(&csrf),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token =
+        secret::new_token("zwa_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
+    applicants::open_session(&tx, citizen, &token_digest(&token), now, absolute).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let mut res = Redirect::to("/me").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::named_cookie(&state, APPLICANT_COOKIE, &token, absolute.num_seconds()),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn signout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, ApiError> {
+    csrf::verify(&headers, &form.csrf)?;
+    if let Some(sid) = crate::auth::cookie(&headers, APPLICANT_COOKIE) {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        applicants::close_session(&tx, &token_digest(sid)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    let mut res = Redirect::to("/signin").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::named_cookie(&state, APPLICANT_COOKIE, "", 0),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    frame: Frame,
+    title: String,
+    welcome: String,
+    csrf: String,
+    mobile_label: String,
+    mobile: String,
+    id_label: String,
+    id_number: String,
+    enterprises_label: String,
+    enterprises: Vec<(String, String)>,
+    signout_label: String,
+}
+
+async fn me(caller: Caller, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+    let Caller::Applicant(a) = caller else {
+        return Ok(Redirect::to("/signin").into_response());
+    };
+    let lang = crate::http::lang_from(&uri, &headers);
+    let csrf = Csrf::for_request(&headers)?;
+    let p = MePage {
+        frame: Frame::new(lang, t(lang, "page.title")),
+        title: t(lang, "page.me.title"),
+        welcome: tf(lang, "page.me.welcome", &[("name", a.citizen.name.clone())]),
+        csrf: csrf.token.clone(),
+        mobile_label: t(lang, "page.me.mobile"),
+        mobile: a.citizen.mobile.clone(),
+        id_label: t(lang, "page.me.id_number"),
+        id_number: a.citizen.id_number.clone(),
+        enterprises_label: t(lang, "page.me.enterprises"),
+        enterprises: a
+            .enterprises
+            .iter()
+            .map(|e| (e.name.clone(), e.credit_code.clone()))
+            .collect(),
+        signout_label: t(lang, "page.me.signout"),
+    };
+    render(p, Some(&csrf), StatusCode::OK)
+}
