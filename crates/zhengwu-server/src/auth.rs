@@ -139,6 +139,18 @@ impl Caller {
             .any(|g| roles.contains(&g.role) && unit_path.starts_with(&g.scope_path))
     }
 
+    /// The units the caller may see through one of `roles`: a list query restricts itself
+    /// with it (`zhengwu_store::scope::within`).
+    pub fn scope(&self, roles: &[Role]) -> zhengwu_store::scope::Scope {
+        zhengwu_store::scope::Scope::from_paths(
+            self.grants()
+                .iter()
+                .filter(|g| roles.contains(&g.role))
+                .map(|g| g.scope_path.clone()),
+            None,
+        )
+    }
+
     /// Who this caller is in the audit trail.
     pub fn actor(&self, ip: &ClientIp) -> Actor {
         let (kind, id, label) = match self {

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod migration;
 pub mod notify;
 pub mod org;
+pub mod scope;
 pub mod testing;
 
 pub use db::{Backend, Db, WriteTx};

@@ -372,6 +372,8 @@ pub struct UnitFilter {
     pub parent_id: Option<UnitId>,
     /// Only this unit and the units below it.
     pub within: Option<UnitId>,
+    /// Only units in this scope (the caller's).
+    pub scope: Option<crate::scope::Scope>,
 }
 
 /// Units matching `filter`, in tree order.
@@ -389,6 +391,9 @@ pub async fn list_units(db: &impl ConnectionTrait, filter: &UnitFilter) -> Resul
             .await?
             .ok_or_else(|| StoreError::not_found("unit", within))?;
         q = q.filter(org_unit::Column::Path.starts_with(root.path));
+    }
+    if let Some(scope) = &filter.scope {
+        q = q.filter(crate::scope::within(org_unit::Column::Path, scope));
     }
     Ok(q.order_by_asc(org_unit::Column::Id)
         .all(db)

@@ -55,6 +55,8 @@ async fn list_units(
         kind: q.kind,
         parent_id: q.parent.map(UnitId),
         within: q.within.map(UnitId),
+        // The organisation is public: everyone sees every unit.
+        scope: None,
     };
     Ok(Json(org::list_units(state.db.conn(), &filter).await?))
 }

@@ -156,7 +156,7 @@ async fn form_posts_without_the_csrf_token_are_refused() {
 #[tokio::test]
 async fn role_by_route_matrix() {
     let app = spawn_app().await;
-    let mut cookies = std::collections::HashMap::new();
+    let mut cookies: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for user in [
         "admin",
         "supervisor",
@@ -213,9 +213,60 @@ async fn role_by_route_matrix() {
         };
         rows.push(("/api/v1/citizens/999999", u, missing));
     }
+    // API tokens hold one role like staff do.
+    let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let spj = zhengwu_store::org::find_by_code(app.db.db.conn(), "SPJ")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for (name, role, scope) in [
+        (
+            "token:reviewer",
+            zhengwu_core::roles::Role::DeptReviewer,
+            spj,
+        ),
+        (
+            "token:supervisor",
+            zhengwu_core::roles::Role::Supervisor,
+            district,
+        ),
+    ] {
+        let token = zhengwu_core::secret::new_token("zwt_").unwrap();
+        let tx = app.db.db.begin_write().await.unwrap();
+        zhengwu_store::identity::create_token(
+            &tx,
+            &zhengwu_store::audit::Actor::system("test"),
+            name,
+            &zhengwu_core::secret::token_digest(&token),
+            role,
+            scope,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        cookies.insert(name, token);
+    }
+    rows.extend([
+        ("/api/v1/me", "token:reviewer", StatusCode::OK),
+        ("/api/v1/citizens", "token:reviewer", StatusCode::FORBIDDEN),
+        (
+            "/console/audit.csv",
+            "token:reviewer",
+            StatusCode::FORBIDDEN,
+        ),
+        ("/api/v1/citizens", "token:supervisor", StatusCode::OK),
+        ("/console/audit.csv", "token:supervisor", StatusCode::OK),
+    ]);
     for (path, who, want) in rows {
         let mut req = app.client.get(format!("{}{path}", app.base));
-        if !who.is_empty() {
+        if let Some(token) = who.strip_prefix("token:").and(cookies.get(who)) {
+            req = req.bearer_auth(token);
+        } else if !who.is_empty() {
             req = req.header("cookie", &cookies[who]);
         }
         let got = req.send().await.unwrap().status();

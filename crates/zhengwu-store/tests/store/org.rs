@@ -185,3 +185,71 @@ async fn concurrent_writers_queue_instead_of_failing() {
     .unwrap();
     assert_eq!(deps.len(), 24);
 }
+
+#[tokio::test]
+async fn lists_are_restricted_to_a_scope() {
+    use zhengwu_store::scope::Scope;
+    let t = fresh().await;
+    zhengwu_store::demo::load(&t.db).await.unwrap();
+    let hall = org::find_by_code(t.db.conn(), "H-PUB")
+        .await
+        .unwrap()
+        .unwrap();
+    let all = org::list_units(t.db.conn(), &UnitFilter::default())
+        .await
+        .unwrap();
+    let hall_path = all
+        .iter()
+        .find(|u| u.id == hall.id)
+        .map(|_| ())
+        .map(|()| ());
+    assert!(hall_path.is_some());
+    // The hall's own path, read back through a filter on its id.
+    let within_hall = org::list_units(
+        t.db.conn(),
+        &UnitFilter {
+            within: Some(hall.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let district = all.iter().find(|u| u.kind == UnitKind::District).unwrap();
+    let path_of = |id: zhengwu_core::ids::UnitId| {
+        let mut p = String::from("/");
+        let mut chain = vec![id];
+        let mut cur = all.iter().find(|u| u.id == id).unwrap();
+        while let Some(parent) = cur.parent_id {
+            chain.push(parent);
+            cur = all.iter().find(|u| u.id == parent).unwrap();
+        }
+        for c in chain.iter().rev() {
+            p.push_str(&format!("{c}/"));
+        }
+        p
+    };
+    let scoped = |scope: Scope| {
+        let db = t.db.clone();
+        async move {
+            org::list_units(
+                db.conn(),
+                &UnitFilter {
+                    scope: Some(scope),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        scoped(Scope::Paths(vec![path_of(hall.id)])).await,
+        within_hall
+    );
+    assert_eq!(
+        scoped(Scope::Paths(vec![path_of(district.id)])).await.len(),
+        all.len()
+    );
+    assert_eq!(scoped(Scope::All).await.len(), all.len());
+    assert!(scoped(Scope::None).await.is_empty());
+}
