@@ -94,3 +94,15 @@ test('an administrator searches the audit trail', async () => {
   assert.deepEqual(await seriousViolations(page), []);
   await page.context().close();
 });
+
+test('a leader reads the dashboard', async () => {
+  const page = await newPage();
+  await logIn(page, 'leader', DEMO_PASSWORD);
+  await page.waitForURL(server.base + '/console');
+  await page.goto(server.base + '/dashboard');
+  const figures = page.locator('.figure');
+  assert.ok((await figures.count()) >= 5);
+  assert.match(await page.locator('main').innerText(), /46/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.context().close();
+});

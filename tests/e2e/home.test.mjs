@@ -71,7 +71,7 @@ test('the skip link is the first stop of the keyboard', async () => {
 
 test('the home and error pages have no serious accessibility violations', async () => {
   const page = await newPage();
-  for (const path of ['/', '/?lang=en', '/no-such-page']) {
+  for (const path of ['/', '/?lang=en', '/no-such-page', '/kiosk', '/kiosk/hours', '/kiosk?lang=en']) {
     await page.goto(server.base + path);
     assert.deepEqual(await seriousViolations(page), [], path);
   }
@@ -85,5 +85,23 @@ test('an unknown page says so in the user language with a way back', async () =>
   assert.match(await page.locator('h1').innerText(), /404/);
   await page.getByRole('link', { name: '返回首页' }).click();
   await page.waitForURL(server.base + '/');
+  await page.context().close();
+});
+
+test('the kiosk has large targets, at most six choices and a way home', async () => {
+  const page = await newPage({ locale: 'zh-CN' });
+  await page.goto(server.base + '/kiosk');
+  const choices = page.locator('.kiosk-choice');
+  const n = await choices.count();
+  assert.ok(n >= 1 && n <= 6, `${n} choices`);
+  for (let i = 0; i < n; i++) {
+    const box = await choices.nth(i).boundingBox();
+    assert.ok(box.height >= 64 && box.width >= 64, 'touch targets of 64 px at least');
+  }
+  await choices.first().click();
+  await page.waitForURL(server.base + '/kiosk/hours');
+  assert.equal(await page.locator('.kiosk-list li').count(), 4, 'four halls');
+  await page.getByRole('link', { name: '返回首页' }).click();
+  await page.waitForURL(server.base + '/kiosk');
   await page.context().close();
 });

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .merge(console::router())
         .merge(signin::router())
+        .merge(faces::router())
         .route("/static/zhengwu.css", get(stylesheet))
 }
 
@@ -35,10 +36,13 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 pub mod console;
+pub mod faces;
 pub mod signin;
 
 /// What every page's frame needs.
 pub(crate) struct Frame {
+    /// Which face of the site: `portal`, `kiosk`, `console`, `dashboard`, `board`.
+    pub(crate) face: &'static str,
     lang_tag: &'static str,
     other_lang: &'static str,
     lang_switch: String,
@@ -50,6 +54,7 @@ pub(crate) struct Frame {
 impl Frame {
     pub(crate) fn new(lang: Lang, district_name: String) -> Self {
         Self {
+            face: "portal",
             lang_tag: lang.tag(),
             other_lang: match lang {
                 Lang::ZhCn => "en",

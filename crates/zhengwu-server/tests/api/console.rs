@@ -188,6 +188,9 @@ async fn role_by_route_matrix() {
         ("/api/v1/units", "", StatusCode::OK),
         ("/api/v1/citizens", "", StatusCode::UNAUTHORIZED),
         ("/api/v1/citizens/1", "", StatusCode::UNAUTHORIZED),
+        ("/dashboard", "", StatusCode::SEE_OTHER),
+        ("/kiosk", "", StatusCode::OK),
+        ("/kiosk/hours", "", StatusCode::OK),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -212,6 +215,12 @@ async fn role_by_route_matrix() {
             StatusCode::FORBIDDEN
         };
         rows.push(("/api/v1/citizens/999999", u, missing));
+        let dashboard = if matches!(u, "admin" | "supervisor" | "leader") {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/dashboard", u, dashboard));
     }
     // API tokens hold one role like staff do.
     let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")

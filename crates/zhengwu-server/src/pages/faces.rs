@@ -1,0 +1,222 @@
+//! Two more faces of the site on the shared layout: the 24-hour kiosk (`/kiosk`: large type,
+//! large targets, at most six choices, always a way home, an idle timeout that forgets what
+//! was typed) and the leaders' dashboard (`/dashboard`: a few big numbers with links to the
+//! lists behind them). The hall display boards come with the queue.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::Utc;
+use zhengwu_core::calendar::district_offset;
+use zhengwu_core::roles::Role;
+use zhengwu_store::notify::{self, Status};
+use zhengwu_store::org::{self, UnitFilter, UnitKind, WindowKind};
+
+use super::Frame;
+use super::console::render;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::i18n::{t, tf};
+use crate::startup::AppState;
+
+/// Roles that read the dashboard.
+pub const DASHBOARD_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Leader];
+
+/// Seconds without a touch before the kiosk starts over.
+const KIOSK_IDLE_SECONDS: u32 = 90;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/kiosk", get(kiosk))
+        .route("/kiosk/hours", get(kiosk_hours))
+        .route("/dashboard", get(dashboard))
+}
+
+#[derive(Template)]
+#[template(path = "kiosk.html")]
+struct KioskPage {
+    frame: Frame,
+    title: String,
+    home_label: String,
+    choices: Vec<(String, String)>,
+    halls: Vec<(String, String, bool)>,
+    idle_seconds: u32,
+    idle_note: String,
+}
+
+fn kiosk_page(headers: &HeaderMap, uri: &Uri, title_key: &str) -> KioskPage {
+    let lang = crate::http::lang_from(uri, headers);
+    let mut frame = Frame::new(lang, t(lang, "page.title"));
+    frame.face = "kiosk";
+    let other = frame.other_lang;
+    KioskPage {
+        frame,
+        title: t(lang, title_key),
+        home_label: t(lang, "page.kiosk.home"),
+        choices: vec![
+            (t(lang, "page.kiosk.hours"), "/kiosk/hours".to_owned()),
+            (t(lang, "page.kiosk.signin"), "/signin".to_owned()),
+            (t(lang, "page.kiosk.portal"), "/".to_owned()),
+            (
+                t(lang, "page.kiosk.language"),
+                format!("/kiosk?lang={other}"),
+            ),
+        ],
+        halls: Vec::new(),
+        idle_seconds: KIOSK_IDLE_SECONDS,
+        idle_note: tf(
+            lang,
+            "page.kiosk.idle",
+            &[("seconds", KIOSK_IDLE_SECONDS.to_string())],
+        ),
+    }
+}
+
+async fn kiosk(headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+    render(
+        kiosk_page(&headers, &uri, "page.kiosk.title"),
+        None,
+        StatusCode::OK,
+    )
+}
+
+async fn kiosk_hours(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(&uri, &headers);
+    let mut page = kiosk_page(&headers, &uri, "page.kiosk.hours");
+    let today = Utc::now().with_timezone(&district_offset()).date_naive();
+    let cal = state.calendar();
+    let halls = org::list_units(
+        state.db.conn(),
+        &UnitFilter {
+            kind: Some(UnitKind::Hall),
+            ..Default::default()
+        },
+    )
+    .await?;
+    for h in halls {
+        let periods = org::site_hours(state.db.conn(), h.id)
+            .await?
+            .open_on(today, &cal);
+        let text = if periods.is_empty() {
+            t(lang, "page.home.closed")
+        } else {
+            periods
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("，")
+        };
+        page.halls.push((h.name, text, !periods.is_empty()));
+    }
+    render(page, None, StatusCode::OK)
+}
+
+struct Figure {
+    value: String,
+    label: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    frame: Frame,
+    title: String,
+    as_of: String,
+    figures: Vec<Figure>,
+    details_label: String,
+    coming: String,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Ok(Redirect::to("/console/login").into_response());
+    }
+    caller.require(DASHBOARD_READERS)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let db = state.db.conn();
+    let units = org::list_units(db, &UnitFilter::default()).await?;
+    let now = Utc::now().with_timezone(&district_offset());
+    let cal = state.calendar();
+    let minute = now.time();
+    let minutes = (chrono::Timelike::hour(&minute) * 60 + chrono::Timelike::minute(&minute)) as u16;
+    let mut open_now = 0;
+    let stations: Vec<_> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Station)
+        .collect();
+    for s in &stations {
+        let periods = org::site_hours(db, s.id)
+            .await?
+            .open_on(now.date_naive(), &cal);
+        if periods
+            .iter()
+            .any(|p| p.start() <= minutes && minutes < p.end())
+        {
+            open_now += 1;
+        }
+    }
+    let count = |k: UnitKind| units.iter().filter(|u| u.kind == k).count();
+    let staff = zhengwu_store::identity::list_staff(db).await?.len();
+    let waiting = notify::count(db, Status::Pending).await?;
+    let fig = |value: String, key: &str, link: &str| Figure {
+        value,
+        label: t(lang, key),
+        link: link.to_owned(),
+    };
+    let mut frame = Frame::new(lang, t(lang, "page.title"));
+    frame.face = "dashboard";
+    let page = DashboardPage {
+        frame,
+        title: t(lang, "page.dashboard.title"),
+        as_of: tf(
+            lang,
+            "page.dashboard.as_of",
+            &[("time", now.format("%Y-%m-%d %H:%M").to_string())],
+        ),
+        figures: vec![
+            fig(
+                count(UnitKind::Hall).to_string(),
+                "page.dashboard.halls",
+                "/api/v1/units?kind=hall",
+            ),
+            fig(
+                units
+                    .iter()
+                    .filter(|u| u.window_kind == Some(WindowKind::Comprehensive))
+                    .count()
+                    .to_string(),
+                "page.dashboard.comprehensive",
+                "/api/v1/units?kind=window",
+            ),
+            fig(
+                stations.len().to_string(),
+                "page.dashboard.stations",
+                "/api/v1/units?kind=station",
+            ),
+            fig(
+                stations.iter().filter(|s| s.is_model).count().to_string(),
+                "page.dashboard.model_stations",
+                "/api/v1/units?kind=station",
+            ),
+            fig(open_now.to_string(), "page.dashboard.open_now", "/"),
+            fig(staff.to_string(), "page.dashboard.staff", ""),
+            fig(waiting.to_string(), "page.dashboard.outbox", ""),
+        ],
+        details_label: t(lang, "page.dashboard.details"),
+        coming: t(lang, "page.dashboard.coming"),
+    };
+    render(page, None, StatusCode::OK)
+}
