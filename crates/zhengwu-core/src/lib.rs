@@ -9,5 +9,6 @@ pub mod ident;
 pub mod ids;
 pub mod roles;
 pub mod secret;
+pub mod session;
 
 pub use calendar::{Calendar, WorkingDays, WorkingHours};

@@ -15,6 +15,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use zhengwu_core::ident::{CreditCode, IdNumber, Mobile, mask};
 use zhengwu_core::secret::sha256_hex;
+use zhengwu_core::session::{Liveness, liveness};
 
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{applicant_session, citizen, enterprise, enterprise_agent, otp_code};
@@ -452,15 +453,18 @@ pub async fn session_applicant(
     else {
         return Ok(None);
     };
-    if s.expires_at <= now || s.last_seen_at + idle <= now {
-        applicant_session::Entity::delete_by_id(digest.to_owned())
-            .exec(db)
-            .await?;
-        return Ok(None);
-    }
+    let touch = match liveness(s.expires_at, s.last_seen_at, now, idle) {
+        Liveness::Ended => {
+            applicant_session::Entity::delete_by_id(digest.to_owned())
+                .exec(db)
+                .await?;
+            return Ok(None);
+        }
+        Liveness::Live { touch } => touch,
+    };
     let citizen = get_citizen(db, s.citizen_id).await?;
     let enterprises = enterprises_of(db, s.citizen_id).await?;
-    if now - s.last_seen_at > Duration::minutes(1) {
+    if touch {
         let mut a: applicant_session::ActiveModel = s.into();
         a.last_seen_at = Set(now);
         a.update(db).await?;

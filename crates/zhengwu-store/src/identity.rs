@@ -12,6 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use zhengwu_core::ids::{StaffId, TokenId, UnitId};
 use zhengwu_core::roles::Role;
+use zhengwu_core::session::{Liveness, liveness};
 
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{api_token, org_unit, session, staff, staff_role};
@@ -333,17 +334,20 @@ pub async fn session_staff(
     else {
         return Ok(None);
     };
-    if s.expires_at <= now || s.last_seen_at + idle <= now {
-        session::Entity::delete_by_id(digest.to_owned())
-            .exec(db)
-            .await?;
-        return Ok(None);
-    }
+    let touch = match liveness(s.expires_at, s.last_seen_at, now, idle) {
+        Liveness::Ended => {
+            session::Entity::delete_by_id(digest.to_owned())
+                .exec(db)
+                .await?;
+            return Ok(None);
+        }
+        Liveness::Live { touch } => touch,
+    };
     let staff = get_staff(db, StaffId(s.staff_id)).await?;
     if !staff.active {
         return Ok(None);
     }
-    if now - s.last_seen_at > Duration::minutes(1) {
+    if touch {
         let mut a: session::ActiveModel = s.into();
         a.last_seen_at = Set(now);
         a.update(db).await?;
