@@ -106,3 +106,20 @@ test('a leader reads the dashboard', async () => {
   assert.deepEqual(await seriousViolations(page), []);
   await page.context().close();
 });
+
+test('a window clerk sees a resident masked, and in full only after asking', async () => {
+  const page = await newPage();
+  await logIn(page, 'clerk.hall', DEMO_PASSWORD);
+  await page.waitForURL(server.base + '/console');
+  await page.getByRole('link', { name: '群众档案' }).click();
+  const firstRow = page.locator('tbody tr').first();
+  assert.match(await firstRow.innerText(), /\*{8}/, 'masked in the list');
+  await firstRow.getByRole('link').click();
+  assert.match(await page.locator('dl').innerText(), /\*{8}/, 'masked on the detail page');
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.getByRole('button', { name: '显示完整信息' }).click();
+  const facts = await page.locator('dl').innerText();
+  assert.doesNotMatch(facts, /\*{8}/, 'shown in full after asking');
+  assert.match(facts, /\d{17}[\dX]/);
+  await page.context().close();
+});

@@ -196,6 +196,8 @@ struct ConsolePage {
     grants: Vec<GrantRow>,
     show_audit: bool,
     audit_label: String,
+    show_citizens: bool,
+    citizens_label: String,
 }
 
 async fn console_home(
@@ -204,6 +206,9 @@ async fn console_home(
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let show_audit = caller.require(AUDIT_READERS).is_ok();
+    let show_citizens = caller
+        .require(crate::http::applicants::CITIZEN_READERS)
+        .is_ok();
     let Caller::Staff(staff) = caller else {
         return Ok(Redirect::to("/console/login").into_response());
     };
@@ -232,6 +237,8 @@ async fn console_home(
             .collect(),
         show_audit,
         audit_label: t(lang, "page.console.audit"),
+        show_citizens,
+        citizens_label: t(lang, "page.citizens.title"),
     };
     render(page, Some(&csrf), StatusCode::OK)
 }

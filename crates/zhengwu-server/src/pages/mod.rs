@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .merge(console::router())
+        .merge(citizens::router())
         .merge(signin::router())
         .merge(faces::router())
         .route("/static/zhengwu.css", get(stylesheet))
@@ -35,6 +36,7 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+pub mod citizens;
 pub mod console;
 pub mod faces;
 pub mod signin;

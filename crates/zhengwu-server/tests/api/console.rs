@@ -191,6 +191,8 @@ async fn role_by_route_matrix() {
         ("/dashboard", "", StatusCode::SEE_OTHER),
         ("/kiosk", "", StatusCode::OK),
         ("/kiosk/hours", "", StatusCode::OK),
+        ("/console/citizens", "", StatusCode::SEE_OTHER),
+        ("/console/citizens/1", "", StatusCode::SEE_OTHER),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -215,6 +217,9 @@ async fn role_by_route_matrix() {
             StatusCode::FORBIDDEN
         };
         rows.push(("/api/v1/citizens/999999", u, missing));
+        rows.push(("/console/citizens", u, citizens));
+        rows.push(("/console/citizens/1", u, citizens));
+        rows.push(("/console/citizens/999999", u, missing));
         let dashboard = if matches!(u, "admin" | "supervisor" | "leader") {
             StatusCode::OK
         } else {
