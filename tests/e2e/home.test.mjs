@@ -105,3 +105,14 @@ test('the kiosk has large targets, at most six choices and a way home', async ()
   await page.waitForURL(server.base + '/kiosk');
   await page.context().close();
 });
+
+test('a hall display board is readable across the room', async () => {
+  const halls = await (await fetch(server.base + '/api/v1/units?kind=hall')).json();
+  const page = await newPage({ locale: 'zh-CN' });
+  const res = await page.goto(`${server.base}/board/${halls[0].id}`);
+  assert.equal(res.status(), 200);
+  assert.equal(await page.locator('h1').innerText(), halls[0].name);
+  assert.match(await page.locator('#clock').innerText(), /^\d\d:\d\d:\d\d$/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.context().close();
+});

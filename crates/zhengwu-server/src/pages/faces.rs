@@ -33,6 +33,58 @@ pub fn router() -> Router<AppState> {
         .route("/kiosk", get(kiosk))
         .route("/kiosk/hours", get(kiosk_hours))
         .route("/dashboard", get(dashboard))
+        .route("/board/{hall}", get(board))
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    frame: Frame,
+    hall: String,
+    now: String,
+    hours_label: String,
+    hours: String,
+    calls_label: String,
+    no_calls: String,
+}
+
+/// A hall's display board: its name, the clock, today's hours; the latest calls appear here
+/// once the queue issue lands (the frame and its contrast are in place now).
+async fn board(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    crate::error::ApiPath(hall): crate::error::ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(&uri, &headers);
+    let unit = org::get_unit(state.db.conn(), zhengwu_core::ids::UnitId(hall)).await?;
+    if unit.kind != UnitKind::Hall {
+        return Err(ApiError::not_found());
+    }
+    let now = Utc::now().with_timezone(&district_offset());
+    let periods = org::site_hours(state.db.conn(), unit.id)
+        .await?
+        .open_on(now.date_naive(), &state.calendar());
+    let mut frame = Frame::new(lang, t(lang, "page.title"));
+    frame.face = "board";
+    let page = BoardPage {
+        frame,
+        hall: unit.name,
+        now: now.format("%H:%M:%S").to_string(),
+        hours_label: t(lang, "page.board.hours"),
+        hours: if periods.is_empty() {
+            t(lang, "page.home.closed")
+        } else {
+            periods
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("，")
+        },
+        calls_label: t(lang, "page.board.calls"),
+        no_calls: t(lang, "page.board.no_calls"),
+    };
+    render(page, None, StatusCode::OK)
 }
 
 #[derive(Template)]

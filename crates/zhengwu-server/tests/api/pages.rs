@@ -49,3 +49,21 @@ async fn scripts_in_input_are_never_executed_on_error_pages() {
     assert!(html.contains("返回首页"));
     assert!(!html.contains("<script>"));
 }
+
+#[tokio::test]
+async fn a_board_exists_for_each_hall_and_for_nothing_else() {
+    let app = spawn_app().await;
+    let halls = app.get_json("/api/v1/units?kind=hall").await;
+    for h in halls.as_array().unwrap() {
+        let res = app.get(&format!("/board/{}", h["id"])).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("face-board"));
+        assert!(html.contains(h["name"].as_str().unwrap()));
+    }
+    let stations = app.get_json("/api/v1/units?kind=station").await;
+    let res = app.get(&format!("/board/{}", stations[0]["id"])).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/board/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/board/abc").await.status(), StatusCode::NOT_FOUND);
+}
