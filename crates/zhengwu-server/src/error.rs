@@ -324,6 +324,7 @@ mod tests {
             "forbidden",
             "rate_limited",
             "invalid_code",
+            "invalid_credit_code",
         ] {
             assert!(i18n::has(&format!("error.{code}.title")), "{code} title");
             assert!(i18n::has(&format!("error.{code}.detail")), "{code} detail");

@@ -237,6 +237,24 @@ pub async fn create_enterprise(
     Ok(m.id)
 }
 
+/// Enterprises, optionally the one with a credit code.
+pub async fn list_enterprises(
+    db: &impl ConnectionTrait,
+    credit_code: Option<&str>,
+) -> Result<Vec<Enterprise>> {
+    let mut q = enterprise::Entity::find();
+    if let Some(c) = credit_code {
+        q = q.filter(enterprise::Column::CreditCode.eq(c.trim().to_ascii_uppercase()));
+    }
+    Ok(q.order_by_asc(enterprise::Column::Id)
+        .limit(1000)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Enterprise::from)
+        .collect())
+}
+
 /// Lets a citizen act for an enterprise.
 pub async fn link_agent(
     tx: &impl ConnectionTrait,
@@ -244,6 +262,20 @@ pub async fn link_agent(
     citizen_id: i64,
     enterprise_id: i64,
 ) -> Result<()> {
+    if citizen::Entity::find_by_id(citizen_id)
+        .one(tx)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::invalid("citizen_id", "no such citizen"));
+    }
+    if enterprise::Entity::find_by_id(enterprise_id)
+        .one(tx)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::not_found("enterprise", enterprise_id));
+    }
     enterprise_agent::ActiveModel {
         citizen_id: Set(citizen_id),
         enterprise_id: Set(enterprise_id),

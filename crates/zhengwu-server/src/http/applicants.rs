@@ -35,6 +35,82 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_citizens))
         .routes(routes!(get_citizen))
         .routes(routes!(reveal_citizen))
+        .routes(routes!(list_enterprises))
+        .routes(routes!(link_agent))
+}
+
+/// Staff who may let a citizen act for an enterprise.
+pub const AGENT_LINKERS: &[Role] = &[Role::Admin, Role::WindowClerk];
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnterpriseQuery {
+    /// Only the enterprise with this unified social credit code.
+    credit_code: Option<String>,
+}
+
+/// Enterprises (by credit code: "one number", 一号办).
+#[utoipa::path(
+    get, path = "/api/v1/enterprises", tag = "identity",
+    params(EnterpriseQuery),
+    responses(
+        (status = 200, description = "Enterprises", body = Vec<applicants::Enterprise>),
+        (status = 400, description = "Not a credit code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not work with applicants", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_enterprises(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<EnterpriseQuery>,
+) -> Result<Json<Vec<applicants::Enterprise>>, ApiError> {
+    caller.require(CITIZEN_READERS)?;
+    let code = match q.credit_code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(c) => Some(
+            zhengwu_core::ident::CreditCode::parse(c)
+                .map_err(|_| ApiError::invalid("invalid_credit_code", "credit_code"))?,
+        ),
+        None => None,
+    };
+    Ok(Json(
+        applicants::list_enterprises(state.db.conn(), code.as_ref().map(|c| c.as_str())).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentLink {
+    /// The citizen who will act for the enterprise.
+    citizen_id: i64,
+}
+
+/// Lets a citizen act for an enterprise (after the window checked the authorisation).
+#[utoipa::path(
+    post, path = "/api/v1/enterprises/{id}/agents", tag = "identity",
+    params(("id" = i64, Path, description = "The enterprise's id")),
+    request_body = AgentLink,
+    responses(
+        (status = 201, description = "Linked"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not link agents", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such enterprise", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already linked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such citizen, or wrong types", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn link_agent(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AgentLink>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(AGENT_LINKERS)?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    applicants::link_agent(&tx, &caller.actor(&ip), body.citizen_id, id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(StatusCode::CREATED)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

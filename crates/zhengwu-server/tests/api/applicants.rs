@@ -201,3 +201,82 @@ async fn citizens_are_masked_in_lists_and_a_reveal_is_audited() {
         .unwrap();
     assert!(all.iter().all(|e| !e.summary.to_string().contains(idn)));
 }
+
+#[tokio::test]
+async fn a_window_links_a_citizen_to_an_enterprise_found_by_its_credit_code() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk.a01").await;
+    let all: Value = app
+        .client
+        .get(format!("{}/api/v1/enterprises", app.base))
+        .header("cookie", &clerk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = all[1]["credit_code"].as_str().unwrap().to_owned();
+    let found: Value = app
+        .client
+        .get(format!(
+            "{}/api/v1/enterprises?credit_code={}",
+            app.base,
+            code.to_lowercase()
+        ))
+        .header("cookie", &clerk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let id = found[0]["id"].as_i64().unwrap();
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/enterprises?credit_code=91110000600037341M",
+            app.base
+        ))
+        .header("cookie", &clerk)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "invalid_credit_code").await;
+    let link = |body: Value, who: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/enterprises/{id}/agents", app.base))
+                .header("cookie", who)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        link(json!({"citizen_id": 1}), clerk.clone()).await.status(),
+        StatusCode::CREATED
+    );
+    assert_problem(
+        link(json!({"citizen_id": 1}), clerk.clone()).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert_problem(
+        link(json!({"citizen_id": 999999}), clerk.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    let leader = app.login("leader").await;
+    assert_problem(
+        link(json!({"citizen_id": 2}), leader).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+}

@@ -64,6 +64,9 @@ async fn a_board_exists_for_each_hall_and_for_nothing_else() {
     let stations = app.get_json("/api/v1/units?kind=station").await;
     let res = app.get(&format!("/board/{}", stations[0]["id"])).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/board/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/board/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.get("/board/abc").await.status(), StatusCode::NOT_FOUND);
 }
