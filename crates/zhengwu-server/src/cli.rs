@@ -304,6 +304,7 @@ async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Res
             let tx = db.begin_write().await?;
             zhengwu_store::calendar::set_day(
                 &tx,
+                &zhengwu_store::audit::Actor::system("zhengwu cli"),
                 SpecialDay {
                     date,
                     working_day: kind == "work",
@@ -316,7 +317,12 @@ async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Res
         }
         CalendarAction::Clear { date } => {
             let tx = db.begin_write().await?;
-            let removed = zhengwu_store::calendar::clear_day(&tx, date).await?;
+            let removed = zhengwu_store::calendar::clear_day(
+                &tx,
+                &zhengwu_store::audit::Actor::system("zhengwu cli"),
+                date,
+            )
+            .await?;
             tx.commit().await?;
             println!(
                 "{date} {}",

@@ -7,7 +7,9 @@ use zhengwu_core::Calendar;
 use zhengwu_core::calendar::SpecialDay;
 
 use crate::Result;
+use crate::audit::{self, Actor, NewEntry};
 use crate::entity::calendar_day;
+use serde_json::json;
 
 /// Fills the table from the seed when it is empty; returns how many days were written.
 pub async fn seed_if_empty(tx: &impl ConnectionTrait) -> Result<usize> {
@@ -48,8 +50,22 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Calendar> {
 }
 
 /// Sets one date's status (an administrator's correction, or next year's notice).
-pub async fn set_day(tx: &impl ConnectionTrait, day: SpecialDay) -> Result<()> {
+pub async fn set_day(tx: &impl ConnectionTrait, actor: &Actor, day: SpecialDay) -> Result<()> {
     let existing = calendar_day::Entity::find_by_id(day.date).one(tx).await?;
+    audit::append(
+        tx,
+        NewEntry {
+            actor,
+            action: "calendar.set_day",
+            record_type: "calendar_day",
+            record_id: Some(day.date.to_string()),
+            summary: json!({
+                "before": existing.as_ref().map(|e| json!({"working_day": e.working_day, "name": e.name})),
+                "after": {"working_day": day.working_day, "name": day.name},
+            }),
+        },
+    )
+    .await?;
     let model = calendar_day::ActiveModel {
         date: Set(day.date),
         working_day: Set(day.working_day),
@@ -65,7 +81,20 @@ pub async fn set_day(tx: &impl ConnectionTrait, day: SpecialDay) -> Result<()> {
 }
 
 /// Removes a date from the table: it follows the weekday rule again.
-pub async fn clear_day(tx: &impl ConnectionTrait, date: NaiveDate) -> Result<bool> {
+pub async fn clear_day(tx: &impl ConnectionTrait, actor: &Actor, date: NaiveDate) -> Result<bool> {
     let res = calendar_day::Entity::delete_by_id(date).exec(tx).await?;
+    if res.rows_affected > 0 {
+        audit::append(
+            tx,
+            NewEntry {
+                actor,
+                action: "calendar.clear_day",
+                record_type: "calendar_day",
+                record_id: Some(date.to_string()),
+                summary: json!({}),
+            },
+        )
+        .await?;
+    }
     Ok(res.rows_affected > 0)
 }

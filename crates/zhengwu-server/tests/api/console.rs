@@ -329,3 +329,147 @@ async fn the_audit_trail_is_searchable_and_exported_as_csv() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+/// The actions (POST) of the matrix: who may act on a record by its id.
+#[tokio::test]
+async fn role_by_action_matrix() {
+    let app = spawn_app().await;
+    let mut cookies = std::collections::HashMap::new();
+    for user in ["admin", "clerk.a01", "reviewer.spj", "leader", "handler.ls"] {
+        cookies.insert(user, app.login(user).await);
+    }
+    let rows = [
+        (
+            "/api/v1/citizens/1/reveal",
+            "{}",
+            "",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/api/v1/citizens/1/reveal",
+            "{}",
+            "reviewer.spj",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/citizens/1/reveal",
+            "{}",
+            "leader",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/citizens/1/reveal",
+            "{}",
+            "handler.ls",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/citizens/1/reveal",
+            "{}",
+            "clerk.a01",
+            StatusCode::OK,
+        ),
+        (
+            "/api/v1/citizens/999999/reveal",
+            "{}",
+            "clerk.a01",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/enterprises/1/agents",
+            r#"{"citizen_id":6}"#,
+            "",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/api/v1/enterprises/1/agents",
+            r#"{"citizen_id":6}"#,
+            "reviewer.spj",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/enterprises/1/agents",
+            r#"{"citizen_id":6}"#,
+            "leader",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/enterprises/999999/agents",
+            r#"{"citizen_id":6}"#,
+            "admin",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/enterprises/1/agents",
+            r#"{"citizen_id":6}"#,
+            "admin",
+            StatusCode::CREATED,
+        ),
+    ];
+    for (path, body, who, want) in rows {
+        let mut req = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if !who.is_empty() {
+            req = req.header("cookie", &cookies[who]);
+        }
+        assert_eq!(
+            req.send().await.unwrap().status(),
+            want,
+            "{who:?} POST {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn script_looking_names_are_stored_as_they_are_and_shown_escaped() {
+    let app = spawn_app().await;
+    let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let tx = app.db.db.begin_write().await.unwrap();
+    zhengwu_store::identity::create_staff(
+        &tx,
+        &zhengwu_store::audit::Actor::system("test"),
+        zhengwu_store::identity::NewStaff {
+            username: "mallory".into(),
+            display_name: "<img src=x onerror=alert(1)>'); DROP TABLE staff; --".into(),
+            password_hash: zhengwu_core::secret::hash_password(DEMO_PASSWORD).unwrap(),
+            grants: vec![(zhengwu_core::roles::Role::Leader, district)],
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let cookie = app.login("mallory").await;
+    let html = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("DROP TABLE staff"), "shown back, as text");
+    let me: serde_json::Value = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["display_name"],
+        "<img src=x onerror=alert(1)>'); DROP TABLE staff; --"
+    );
+}

@@ -215,8 +215,25 @@ pub async fn load(db: &Db) -> Result<DemoSummary> {
         });
     }
     let summary = load_into(&tx, &file).await?;
+    audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// The audit entry of a load or reset: one entry for the whole organisation it wrote.
+async fn audit_load(tx: &impl ConnectionTrait, action: &str, s: &DemoSummary) -> Result<()> {
+    crate::audit::append(
+        tx,
+        crate::audit::NewEntry {
+            actor: &Actor::system("demo"),
+            action,
+            record_type: "organisation",
+            record_id: None,
+            summary: serde_json::to_value(s).unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Deletes the whole organisation and loads the demo district again, in one transaction.
@@ -244,6 +261,7 @@ pub async fn reset(db: &Db) -> Result<DemoSummary> {
         org_unit::Entity::delete_by_id(u.id).exec(&tx).await?;
     }
     let summary = load_into(&tx, &file).await?;
+    audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)
 }

@@ -25,8 +25,10 @@ async fn an_edited_day_is_read_back_and_a_cleared_one_follows_the_weekday_rule()
     let tx = t.db.begin_write().await.unwrap();
     calendar::seed_if_empty(&tx).await.unwrap();
     // A (hypothetical) extra day off on Friday 2026-12-25, and 2025-10-01 cleared.
+    let actor = zhengwu_store::audit::Actor::system("test");
     calendar::set_day(
         &tx,
+        &actor,
         SpecialDay {
             date: d(2026, 12, 25),
             working_day: false,
@@ -35,8 +37,16 @@ async fn an_edited_day_is_read_back_and_a_cleared_one_follows_the_weekday_rule()
     )
     .await
     .unwrap();
-    assert!(calendar::clear_day(&tx, d(2025, 10, 1)).await.unwrap());
-    assert!(!calendar::clear_day(&tx, d(2025, 10, 1)).await.unwrap());
+    assert!(
+        calendar::clear_day(&tx, &actor, d(2025, 10, 1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !calendar::clear_day(&tx, &actor, d(2025, 10, 1))
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
     let cal = calendar::load(t.db.conn()).await.unwrap();
     assert!(!cal.is_working_day(d(2026, 12, 25)));
