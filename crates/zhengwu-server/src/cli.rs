@@ -276,11 +276,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    // The signal handlers go in before anything else, so that a SIGTERM during start-up or
+    // right after the address is printed stops the server cleanly.
+    let stop = crate::startup::shutdown_signal();
     let app = crate::Application::build(config, listener).await?;
     // Tools (and `zhengwu bench startup`) read the address from this line.
     println!("listening on http://{}", app.local_addr()?);
-    app.run_until_stopped(crate::startup::shutdown_signal())
-        .await
+    app.run_until_stopped(stop).await
 }
 
 async fn calendar(db: &zhengwu_store::Db, action: CalendarAction) -> anyhow::Result<()> {
