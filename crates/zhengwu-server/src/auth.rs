@@ -253,3 +253,76 @@ pub async fn log_in(
         session_cookie(state, &token, absolute.num_seconds()),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhengwu_core::ids::{StaffId, UnitId};
+
+    fn staff(grants: &[(Role, &str)]) -> Caller {
+        Caller::Staff(StaffMember {
+            id: StaffId(1),
+            username: "u".into(),
+            display_name: "u".into(),
+            active: true,
+            locked_until: None,
+            grants: grants
+                .iter()
+                .map(|(role, path)| Grant {
+                    role: *role,
+                    scope: UnitId(1),
+                    scope_name: String::new(),
+                    scope_path: (*path).to_owned(),
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn a_reviewer_sees_their_department_only_and_a_role_elsewhere_does_not_count() {
+        let reviewer = staff(&[(Role::DeptReviewer, "/1/5/"), (Role::UnitHandler, "/1/9/")]);
+        assert!(reviewer.can_see(&[Role::DeptReviewer], "/1/5/"));
+        assert!(reviewer.can_see(&[Role::DeptReviewer], "/1/5/77/"));
+        assert!(
+            !reviewer.can_see(&[Role::DeptReviewer], "/1/6/"),
+            "department B"
+        );
+        assert!(
+            !reviewer.can_see(&[Role::DeptReviewer], "/1/50/"),
+            "a path prefix is not a parent"
+        );
+        assert!(
+            !reviewer.can_see(&[Role::DeptReviewer], "/1/9/"),
+            "held as another role"
+        );
+        assert!(reviewer.can_see(&[Role::UnitHandler], "/1/9/3/"));
+        let admin = staff(&[(Role::Admin, "/1/")]);
+        assert!(admin.can_see(&[Role::Admin], "/1/6/"));
+        assert!(!Caller::Anonymous.can_see(&[Role::Admin], "/1/"));
+        assert_eq!(
+            reviewer.scope(&[Role::DeptReviewer]),
+            zhengwu_store::scope::Scope::Paths(vec!["/1/5/".into()])
+        );
+        assert_eq!(
+            Caller::Anonymous.scope(&[Role::Admin]),
+            zhengwu_store::scope::Scope::None
+        );
+    }
+
+    #[test]
+    fn require_says_401_to_nobody_and_403_to_the_wrong_role() {
+        let clerk = staff(&[(Role::WindowClerk, "/1/2/3/")]);
+        assert!(clerk.require(&[Role::WindowClerk]).is_ok());
+        assert_eq!(
+            clerk.require(&[Role::Admin]).unwrap_err().status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            Caller::Anonymous
+                .require(&[Role::Admin])
+                .unwrap_err()
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
