@@ -92,7 +92,9 @@ pub struct AgentLink {
     request_body = AgentLink,
     responses(
         (status = 201, description = "Linked"),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not link agents", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such enterprise", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already linked", body = crate::error::Problem, content_type = "application/problem+json"),
