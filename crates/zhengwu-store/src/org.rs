@@ -2,6 +2,8 @@
 //! its departments, its sub-districts with communities and their stations — one tree of
 //! units — and the opening hours of every site.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -497,74 +499,108 @@ pub async fn site_hours(db: &impl ConnectionTrait, unit: UnitId) -> Result<SiteH
         .one(db)
         .await?
         .ok_or_else(|| StoreError::not_found("unit", unit))?;
-    let mode = parse_mode(&u.calendar_mode);
-    // Ancestors from the unit itself up to the root.
-    let chain: Vec<i64> = u
-        .path
+    let chain = ancestry(&u);
+    let hours = opening_hours::Entity::find()
+        .filter(opening_hours::Column::UnitId.is_in(chain.clone()))
+        .all(db)
+        .await?;
+    let exceptions = opening_exception::Entity::find()
+        .filter(opening_exception::Column::UnitId.is_in(chain))
+        .all(db)
+        .await?;
+    resolve_hours(&u, &group_hours(hours), &exceptions)
+}
+
+/// Every unit of `kind` with its hours, in three queries whatever the number of units (for
+/// pages that show every station).
+pub async fn site_hours_of_kind(
+    db: &impl ConnectionTrait,
+    kind: UnitKind,
+) -> Result<Vec<(Unit, SiteHours)>> {
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::Kind.eq(kind.as_str()))
+        .order_by_asc(org_unit::Column::Id)
+        .all(db)
+        .await?;
+    let hours = group_hours(opening_hours::Entity::find().all(db).await?);
+    let exceptions = opening_exception::Entity::find().all(db).await?;
+    units
+        .into_iter()
+        .map(|u| {
+            let h = resolve_hours(&u, &hours, &exceptions)?;
+            Ok((Unit::from(u), h))
+        })
+        .collect()
+}
+
+/// The unit's id and its ancestors' ids, nearest first.
+fn ancestry(u: &org_unit::Model) -> Vec<i64> {
+    u.path
         .split('/')
         .filter_map(|s| s.parse().ok())
         .rev()
-        .collect();
-    let mut schedule_from = unit;
+        .collect()
+}
+
+fn group_hours(rows: Vec<opening_hours::Model>) -> HashMap<i64, Vec<opening_hours::Model>> {
+    let mut by_unit: HashMap<i64, Vec<opening_hours::Model>> = HashMap::new();
+    for r in rows {
+        by_unit.entry(r.unit_id).or_default().push(r);
+    }
+    by_unit
+}
+
+/// A unit's hours from the rows of its ancestry: the nearest weekly schedule, and for each
+/// date the nearest unit's exception (a closure of the center closes its halls and windows).
+fn resolve_hours(
+    u: &org_unit::Model,
+    hours: &HashMap<i64, Vec<opening_hours::Model>>,
+    exception_rows: &[opening_exception::Model],
+) -> Result<SiteHours> {
+    let chain = ancestry(u);
+    let mut schedule_from = UnitId(u.id);
     let mut schedule = WeeklySchedule::default();
     for id in &chain {
-        let rows = opening_hours::Entity::find()
-            .filter(opening_hours::Column::UnitId.eq(*id))
-            .all(db)
-            .await?;
-        if !rows.is_empty() {
-            schedule = schedule_from_rows(&rows)?;
+        if let Some(rows) = hours.get(id).filter(|r| !r.is_empty()) {
+            schedule = schedule_from_rows(rows)?;
             schedule_from = UnitId(*id);
             break;
         }
     }
-    // Exceptions of the unit and of every unit above it: a closure of the center closes its
-    // halls and windows. For one date, the nearest unit's exception wins.
-    let ex_rows = opening_exception::Entity::find()
-        .filter(opening_exception::Column::UnitId.is_in(chain.clone()))
-        .order_by_asc(opening_exception::Column::Date)
-        .order_by_asc(opening_exception::Column::Opens)
-        .all(db)
-        .await?;
-    let depth = |unit_id: i64| {
-        chain
-            .iter()
-            .position(|c| *c == unit_id)
-            .unwrap_or(usize::MAX)
-    };
-    let mut exceptions: Vec<(usize, DateException)> = Vec::new();
-    for r in ex_rows {
-        let d = depth(r.unit_id);
+    let depth = |unit_id: i64| chain.iter().position(|c| *c == unit_id);
+    let mut rows: Vec<(usize, &opening_exception::Model)> = exception_rows
+        .iter()
+        .filter_map(|r| depth(r.unit_id).map(|d| (d, r)))
+        .collect();
+    rows.sort_by_key(|(d, r)| (r.date, *d, r.opens));
+    let mut exceptions: Vec<DateException> = Vec::new();
+    let mut held_depth = usize::MAX;
+    for (d, r) in rows {
         let p = match (r.opens, r.closes) {
             (Some(o), Some(c)) => Some(period(o, c)?),
             _ => None,
         };
-        match exceptions.iter_mut().find(|(_, e)| e.date == r.date) {
-            Some((held, e)) if *held == d => e.periods.extend(p),
-            Some((held, e)) if d < *held => {
-                *held = d;
-                *e = DateException {
-                    date: r.date,
-                    periods: p.into_iter().collect(),
-                    note: r.note,
-                };
+        match exceptions.last_mut() {
+            Some(e) if e.date == r.date => {
+                // Rows of the nearest unit come first for a date; farther ones are ignored.
+                if d == held_depth {
+                    e.periods.extend(p);
+                }
             }
-            Some(_) => {}
-            None => exceptions.push((
-                d,
-                DateException {
+            _ => {
+                held_depth = d;
+                exceptions.push(DateException {
                     date: r.date,
                     periods: p.into_iter().collect(),
-                    note: r.note,
-                },
-            )),
+                    note: r.note.clone(),
+                });
+            }
         }
     }
-    let exceptions = exceptions.into_iter().map(|(_, e)| e).collect();
     Ok(SiteHours {
         schedule_from,
         schedule,
-        mode,
+        mode: parse_mode(&u.calendar_mode),
         exceptions,
     })
 }

@@ -144,18 +144,8 @@ async fn kiosk_hours(
     let mut page = kiosk_page(&headers, &uri, "page.kiosk.hours");
     let today = Utc::now().with_timezone(&district_offset()).date_naive();
     let cal = state.calendar();
-    let halls = org::list_units(
-        state.db.conn(),
-        &UnitFilter {
-            kind: Some(UnitKind::Hall),
-            ..Default::default()
-        },
-    )
-    .await?;
-    for h in halls {
-        let periods = org::site_hours(state.db.conn(), h.id)
-            .await?
-            .open_on(today, &cal);
+    for (h, hours) in org::site_hours_of_kind(state.db.conn(), UnitKind::Hall).await? {
+        let periods = hours.open_on(today, &cal);
         let text = if periods.is_empty() {
             t(lang, "page.home.closed")
         } else {
@@ -204,22 +194,19 @@ async fn dashboard(
     let cal = state.calendar();
     let minute = now.time();
     let minutes = (chrono::Timelike::hour(&minute) * 60 + chrono::Timelike::minute(&minute)) as u16;
-    let mut open_now = 0;
     let stations: Vec<_> = units
         .iter()
         .filter(|u| u.kind == UnitKind::Station)
         .collect();
-    for s in &stations {
-        let periods = org::site_hours(db, s.id)
-            .await?
-            .open_on(now.date_naive(), &cal);
-        if periods
-            .iter()
-            .any(|p| p.start() <= minutes && minutes < p.end())
-        {
-            open_now += 1;
-        }
-    }
+    let open_now = org::site_hours_of_kind(db, UnitKind::Station)
+        .await?
+        .iter()
+        .filter(|(_, h)| {
+            h.open_on(now.date_naive(), &cal)
+                .iter()
+                .any(|p| p.start() <= minutes && minutes < p.end())
+        })
+        .count();
     let count = |k: UnitKind| units.iter().filter(|u| u.kind == k).count();
     let staff = zhengwu_store::identity::list_staff(db).await?.len();
     let waiting = notify::count(db, Status::Pending).await?;

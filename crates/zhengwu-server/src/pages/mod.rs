@@ -133,12 +133,20 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
     let district = of_kind(UnitKind::District).next();
     let center = of_kind(UnitKind::Center).next();
 
+    let hall_hours = org::site_hours_of_kind(db, UnitKind::Hall).await?;
+    let station_hours = org::site_hours_of_kind(db, UnitKind::Station).await?;
+    let hours_of = |list: &[(org::Unit, org::SiteHours)], id| {
+        list.iter()
+            .find(|(u, _)| u.id == id)
+            .map(|(_, h)| h.open_on(today, &cal))
+            .unwrap_or_default()
+    };
     let mut halls = Vec::new();
     for h in of_kind(UnitKind::Hall) {
         let windows: Vec<_> = of_kind(UnitKind::Window)
             .filter(|w| w.parent_id == Some(h.id))
             .collect();
-        let periods = org::site_hours(db, h.id).await?.open_on(today, &cal);
+        let periods = hours_of(&hall_hours, h.id);
         halls.push(HallCard {
             name: h.name.clone(),
             windows: windows.len(),
@@ -161,7 +169,7 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
             s.parent_id == Some(sd.id)
                 || s.parent_id.is_some_and(|p| prefix_communities.contains(&p))
         }) {
-            let periods = org::site_hours(db, s.id).await?.open_on(today, &cal);
+            let periods = hours_of(&station_hours, s.id);
             stations.push(StationRow {
                 name: s.name.clone(),
                 model: s.is_model,
