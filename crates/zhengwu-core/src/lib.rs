@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod hours;
 pub mod ident;
 pub mod ids;

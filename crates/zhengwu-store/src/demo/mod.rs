@@ -25,6 +25,72 @@ use zhengwu_core::roles::Role;
 /// The demo district's definition.
 pub const DISTRICT_TOML: &str = include_str!("district.toml");
 
+/// The demo catalog (see `catalog/README.md`): enterprise and citizen items.
+pub const CATALOG_TOML: [&str; 2] = [
+    include_str!("catalog/enterprise.toml"),
+    include_str!("catalog/citizen.toml"),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    items: Vec<zhengwu_core::catalog::Item>,
+}
+
+/// The demo catalog's items, each checked on its own and against the demo district (every
+/// department, hall and window it names exists; codes are unique).
+pub fn catalog_items() -> Result<Vec<zhengwu_core::catalog::Item>> {
+    let district: DistrictFile =
+        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    let departments: std::collections::HashSet<&str> = district
+        .departments
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    let halls: std::collections::HashSet<&str> = district
+        .center
+        .halls
+        .iter()
+        .map(|h| h.code.as_str())
+        .collect();
+    let windows: std::collections::HashSet<&str> = district
+        .center
+        .halls
+        .iter()
+        .flat_map(|h| h.windows.iter().map(|w| w.code.as_str()))
+        .collect();
+    let mut items = Vec::new();
+    let mut codes = std::collections::HashSet::new();
+    for text in CATALOG_TOML {
+        let file: CatalogFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        for item in file.items {
+            item.check().map_err(|e| invalid(e.to_string()))?;
+            let missing = (!departments.contains(item.department.as_str()))
+                .then(|| item.department.clone())
+                .or_else(|| {
+                    item.halls
+                        .iter()
+                        .find(|h| !halls.contains(h.as_str()))
+                        .cloned()
+                })
+                .or_else(|| {
+                    item.windows
+                        .iter()
+                        .find(|w| !windows.contains(w.as_str()))
+                        .cloned()
+                });
+            if let Some(m) = missing {
+                return Err(invalid(format!("{}: no unit {m}", item.code)));
+            }
+            if !codes.insert(item.code.clone()) {
+                return Err(invalid(format!("{}: code used twice", item.code)));
+            }
+            items.push(item);
+        }
+    }
+    Ok(items)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DistrictFile {
@@ -718,6 +784,61 @@ fn cu_location(c: &Center) -> Option<Location> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_catalog_is_valid_and_offers_104_items_in_stations() {
+        let items = catalog_items().unwrap();
+        assert!(items.len() >= 200, "{} items", items.len());
+        let departments: std::collections::HashSet<_> =
+            items.iter().map(|i| i.department.as_str()).collect();
+        assert!(departments.len() >= 15);
+        assert_eq!(items.iter().filter(|i| i.stations != "none").count(), 104);
+        assert!(
+            items.iter().any(|i| i.for_enterprises()) && items.iter().any(|i| i.for_citizens())
+        );
+        let materials: Vec<_> = items.iter().flat_map(|i| &i.materials).collect();
+        assert!(materials.iter().any(|m| m.is_shared()));
+    }
+
+    #[test]
+    fn every_labelled_question_points_at_items_of_the_catalog() {
+        #[derive(Deserialize)]
+        struct Q {
+            q: String,
+            answers: Vec<String>,
+            split: String,
+        }
+        #[derive(Deserialize)]
+        struct Qs {
+            questions: Vec<Q>,
+        }
+        let codes: std::collections::HashSet<String> = catalog_items()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.code)
+            .collect();
+        let mut n = 0;
+        let mut held_out = 0;
+        for text in [
+            include_str!("../../../../tests/guide/questions-enterprise.toml"),
+            include_str!("../../../../tests/guide/questions-citizen.toml"),
+        ] {
+            let qs: Qs = toml::from_str(text).unwrap();
+            for q in qs.questions {
+                assert!(!q.q.trim().is_empty());
+                assert!(
+                    !q.answers.is_empty() && q.answers.iter().all(|a| codes.contains(a)),
+                    "{}",
+                    q.q
+                );
+                assert!(q.split == "tune" || q.split == "held_out");
+                held_out += usize::from(q.split == "held_out");
+                n += 1;
+            }
+        }
+        assert!(n >= 150, "{n} questions");
+        assert!(held_out * 3 >= n, "at least a third held out");
+    }
 
     #[test]
     fn the_demo_file_parses_and_mirrors_the_report() {

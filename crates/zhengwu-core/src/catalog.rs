@@ -1,0 +1,191 @@
+//! Service items (政务服务事项) as the catalog describes them: the guide's fields, the
+//! materials and where an item is offered. Pure types with their own checks; the store keeps
+//! them and the search indexes them.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of item in the national catalogue.
+pub const ITEM_TYPES: [&str; 8] = [
+    "行政许可",
+    "行政给付",
+    "行政确认",
+    "行政征收",
+    "行政奖励",
+    "行政裁决",
+    "其他行政权力",
+    "公共服务",
+];
+
+/// Machine pre-checks a material may be given.
+pub const MATERIAL_CHECKS: [&str; 8] = [
+    "id_number_valid",
+    "credit_code_valid",
+    "mobile_valid",
+    "not_expired",
+    "required_fields",
+    "signature_present",
+    "consistent_names",
+    "photo_spec",
+];
+
+/// A fee item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    pub name: String,
+    pub standard: String,
+    pub basis: String,
+    pub waivable: bool,
+}
+
+/// A frequently asked question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faq {
+    pub q: String,
+    pub a: String,
+}
+
+/// A material an application needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub name: String,
+    pub required: bool,
+    /// When not required: when it is needed.
+    pub condition: String,
+    /// `original`, `copy` or `electronic`.
+    pub form: String,
+    pub copies: u32,
+    /// `applicant`, `shared` (from another department's data) or `e_licence`.
+    pub source: String,
+    pub shared_from: String,
+    pub checks: Vec<String>,
+}
+
+impl Material {
+    /// Whether the applicant need not bring it (the "materials down to 35%" measure).
+    pub fn is_shared(&self) -> bool {
+        self.source != "applicant"
+    }
+}
+
+/// A service item and its guide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub code: String,
+    pub basic_code: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub item_type: String,
+    /// A department's code in the organisation.
+    pub department: String,
+    /// `自然人`, `法人`, or both.
+    pub service_object: Vec<String>,
+    pub legal_limit_days: f64,
+    pub promised_limit_days: f64,
+    /// 即办: done on the spot.
+    pub instant: bool,
+    pub conditions: String,
+    pub steps: Vec<String>,
+    pub visits: u8,
+    /// `none`, `partial` or `full`.
+    pub online: String,
+    pub online_depth: u8,
+    pub bookable: bool,
+    pub halls: Vec<String>,
+    pub windows: Vec<String>,
+    /// `all`, `model` or `none`.
+    pub stations: String,
+    pub legal_basis: Vec<String>,
+    pub result: String,
+    pub version: u32,
+    pub effective_from: chrono::NaiveDate,
+    pub fees: Vec<Fee>,
+    pub faqs: Vec<Faq>,
+    pub materials: Vec<Material>,
+}
+
+/// What is wrong with an item, for the person who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {field}: {message}")]
+pub struct ItemError {
+    pub code: String,
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Item {
+    /// Checks the item on its own (references to the organisation are the store's to check).
+    pub fn check(&self) -> Result<(), ItemError> {
+        let err = |field, message: String| {
+            Err(ItemError {
+                code: self.code.clone(),
+                field,
+                message,
+            })
+        };
+        if self.code.is_empty() || !self.code.is_ascii() || self.code.len() > 60 {
+            return err("code", "1–60 ASCII characters".into());
+        }
+        if self.name.trim().is_empty() {
+            return err("name", "empty".into());
+        }
+        if !ITEM_TYPES.contains(&self.item_type.as_str()) {
+            return err("item_type", format!("unknown type {}", self.item_type));
+        }
+        if self.service_object.is_empty()
+            || !self
+                .service_object
+                .iter()
+                .all(|o| o == "自然人" || o == "法人")
+        {
+            return err("service_object", "自然人 and/or 法人".into());
+        }
+        if !(0.0..=3650.0).contains(&self.legal_limit_days)
+            || !(0.0..=3650.0).contains(&self.promised_limit_days)
+        {
+            return err("promised_limit_days", "0 to 3650 working days".into());
+        }
+        if self.promised_limit_days > self.legal_limit_days && self.legal_limit_days > 0.0 {
+            return err("promised_limit_days", "longer than the legal limit".into());
+        }
+        if self.visits > 2 {
+            return err("visits", "0, 1 or 2".into());
+        }
+        if !["none", "partial", "full"].contains(&self.online.as_str()) || self.online_depth > 4 {
+            return err("online", "none, partial or full, depth 0–4".into());
+        }
+        if !["all", "model", "none"].contains(&self.stations.as_str()) {
+            return err("stations", "all, model or none".into());
+        }
+        if self.halls.is_empty() && self.stations == "none" {
+            return err("halls", "offered nowhere".into());
+        }
+        for m in &self.materials {
+            if !["original", "copy", "electronic"].contains(&m.form.as_str())
+                || !["applicant", "shared", "e_licence"].contains(&m.source.as_str())
+            {
+                return err("materials", format!("{}: bad form or source", m.name));
+            }
+            if let Some(c) = m
+                .checks
+                .iter()
+                .find(|c| !MATERIAL_CHECKS.contains(&c.as_str()))
+            {
+                return err("materials", format!("{}: unknown check {c}", m.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a citizen may do it, and whether an enterprise may.
+    pub fn for_citizens(&self) -> bool {
+        self.service_object.iter().any(|o| o == "自然人")
+    }
+
+    pub fn for_enterprises(&self) -> bool {
+        self.service_object.iter().any(|o| o == "法人")
+    }
+}
