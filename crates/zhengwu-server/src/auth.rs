@@ -254,6 +254,86 @@ pub async fn log_in(
     ))
 }
 
+/// Ends the staff session of the request (if any): the cookie that clears it. One function for
+/// the API and the console.
+pub async fn log_out(
+    state: &AppState,
+    caller: &Caller,
+    ip: &ClientIp,
+    headers: &axum::http::HeaderMap,
+) -> Result<HeaderValue, ApiError> {
+    if let Some(sid) = cookie(headers, SESSION_COOKIE) {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        identity::close_session(&tx, &caller.actor(ip), &token_digest(sid)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok(session_cookie(state, "", 0))
+}
+
+/// A new six-digit sign-in code.
+fn new_code() -> Result<String, ApiError> {
+    let n = secret::random_hex(4).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    Ok(format!(
+        "{:06}",
+        u32::from_str_radix(&n, 16).unwrap_or_default() % 1_000_000
+    ))
+}
+
+/// Sends an applicant a sign-in code through the outbox (rate-limited by the store: a
+/// `RateLimited` error says when to try again). One function for the API and the pages.
+pub async fn send_sign_in_code(
+    state: &AppState,
+    mobile: &zhengwu_core::ident::Mobile,
+) -> Result<(), ApiError> {
+    let code = new_code()?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let sink = crate::notify::default_sink(&state.config);
+    zhengwu_store::applicants::issue_code(&tx, mobile, &code, sink, Utc::now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// Checks an applicant's code (a failed try is counted) and opens an applicant session: its
+/// token and the cookie to set; 401 `invalid_code` for a wrong or expired code.
+pub async fn applicant_sign_in(
+    state: &AppState,
+    mobile: &zhengwu_core::ident::Mobile,
+    code: &str,
+) -> Result<(String, HeaderValue), ApiError> {
+    let now = Utc::now();
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let citizen = match zhengwu_store::applicants::verify_code(&tx, mobile, code, now).await {
+        Ok(c) => c,
+        Err(StoreError::Invalid { .. }) => {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token =
+        secret::new_token("zwa_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
+    zhengwu_store::applicants::open_session(&tx, citizen, &token_digest(&token), now, absolute)
+        .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let cookie = named_cookie(state, APPLICANT_COOKIE, &token, absolute.num_seconds());
+    Ok((token, cookie))
+}
+
+/// Ends the applicant session of the request (if any): the cookie that clears it.
+pub async fn applicant_sign_out(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<HeaderValue, ApiError> {
+    if let Some(sid) = cookie(headers, APPLICANT_COOKIE) {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        zhengwu_store::applicants::close_session(&tx, &token_digest(sid)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok(named_cookie(state, APPLICANT_COOKIE, "", 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

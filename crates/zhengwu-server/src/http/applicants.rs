@@ -12,11 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhengwu_core::ident::Mobile;
 use zhengwu_core::roles::Role;
-use zhengwu_core::secret::{self, token_digest};
+use zhengwu_core::secret::token_digest;
 use zhengwu_store::StoreError;
 use zhengwu_store::applicants::{self, Citizen, CitizenDetail};
 
-use crate::auth::{APPLICANT_COOKIE, Caller, ClientIp};
+use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::startup::AppState;
 
@@ -131,15 +131,6 @@ pub struct CodeSent {
     valid_minutes: i64,
 }
 
-/// A new six-digit sign-in code.
-pub fn new_code() -> Result<String, ApiError> {
-    let n = secret::random_hex(4).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    Ok(format!(
-        "{:06}",
-        u32::from_str_radix(&n, 16).unwrap_or_default() % 1_000_000
-    ))
-}
-
 fn parse_mobile(s: &str) -> Result<Mobile, ApiError> {
     Mobile::parse(s).map_err(|e| ApiError::invalid_field("mobile", e))
 }
@@ -162,20 +153,18 @@ async fn send_code(
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let mobile = parse_mobile(&body.mobile)?;
-    let code = new_code()?;
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let sink = crate::notify::default_sink(&state.config);
-    let res = applicants::issue_code(&tx, &mobile, &code, sink, Utc::now()).await;
-    if let Err(StoreError::RateLimited { retry_after_secs }) = res {
-        let mut r = ApiError::from(StoreError::RateLimited { retry_after_secs }).into_response();
-        if let Ok(v) = retry_after_secs.to_string().parse() {
+    if let Err(e) = crate::auth::send_sign_in_code(&state, &mobile).await {
+        let retry = e
+            .args
+            .iter()
+            .find(|(k, _)| *k == "seconds")
+            .map(|(_, v)| v.clone());
+        let mut r = e.into_response();
+        if let Some(v) = retry.and_then(|v| v.parse().ok()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         return Ok(r);
     }
-    res?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(CodeSent {
@@ -213,32 +202,14 @@ async fn sign_in(
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     let mobile = parse_mobile(&body.mobile)?;
-    let now = Utc::now();
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let citizen = match applicants::verify_code(&tx, &mobile, &body.code, now).await {
-        Ok(c) => c,
-        Err(StoreError::Invalid { .. }) => {
-            // The failed try is counted.
-            tx.commit().await.map_err(StoreError::from)?;
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code"));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let token =
-        secret::new_token("zwa_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
-    applicants::open_session(&tx, citizen, &token_digest(&token), now, absolute).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (token, cookie) = crate::auth::applicant_sign_in(&state, &mobile, &body.code).await?;
     let idle = Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
     let applicant =
-        applicants::session_applicant(state.db.conn(), &token_digest(&token), now, idle)
+        applicants::session_applicant(state.db.conn(), &token_digest(&token), Utc::now(), idle)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the new session is missing")))?;
     let mut res = Json(Caller::Applicant(applicant)).into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::named_cookie(&state, APPLICANT_COOKIE, &token, absolute.num_seconds()),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(res)
 }
 
@@ -248,16 +219,9 @@ async fn sign_in(
     responses((status = 204, description = "Signed out"))
 )]
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(sid) = crate::auth::cookie(&headers, APPLICANT_COOKIE) {
-        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        applicants::close_session(&tx, &token_digest(sid)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-    }
+    let clear = crate::auth::applicant_sign_out(&state, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::named_cookie(&state, APPLICANT_COOKIE, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, clear);
     Ok(res)
 }
 

@@ -8,10 +8,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhengwu_core::secret::token_digest;
-use zhengwu_store::identity;
 
-use crate::auth::{Caller, ClientIp, SESSION_COOKIE};
+use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiJson};
 use crate::startup::AppState;
 
@@ -72,20 +70,9 @@ async fn logout(
     ip: ClientIp,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
-        let tx = state
-            .db
-            .begin_write()
-            .await
-            .map_err(zhengwu_store::StoreError::from)?;
-        identity::close_session(&tx, &caller.actor(&ip), &token_digest(sid)).await?;
-        tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
-    }
+    let clear = crate::auth::log_out(&state, &caller, &ip, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::session_cookie(&state, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, clear);
     Ok(res)
 }
 

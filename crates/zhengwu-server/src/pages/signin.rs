@@ -8,16 +8,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Duration, Utc};
 use serde::Deserialize;
 use zhengwu_core::ident::Mobile;
-use zhengwu_core::secret::{self, token_digest};
-use zhengwu_store::StoreError;
-use zhengwu_store::applicants;
 
 use super::Frame;
 use super::console::render;
-use crate::auth::{APPLICANT_COOKIE, Caller};
+use crate::auth::Caller;
 use crate::csrf::{self, Csrf};
 use crate::error::ApiError;
 use crate::i18n::{Lang, t, tf};
@@ -121,28 +117,18 @@ async fn send_code(
             );
         }
     };
-    let code = crate::http::applicants::new_code()?;
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let sink = crate::notify::default_sink(&state.config);
-    match applicants::issue_code(&tx, &mobile, &code, sink, Utc::now()).await {
-        Ok(()) => {
-            tx.commit().await.map_err(StoreError::from)?;
-            state.outbox_wake.notify_one();
-            render(
-                page(lang, &csrf, true, mobile.as_str(), None),
-                Some(&csrf),
-                StatusCode::OK,
-            )
-        }
-        Err(e @ StoreError::RateLimited { .. }) => {
-            let err = ApiError::from(e);
-            render(
-                page(lang, &csrf, true, mobile.as_str(), Some(&err)),
-                Some(&csrf),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-        }
-        Err(e) => Err(e.into()),
+    match crate::auth::send_sign_in_code(&state, &mobile).await {
+        Ok(()) => render(
+            page(lang, &csrf, true, mobile.as_str(), None),
+            Some(&csrf),
+            StatusCode::OK,
+        ),
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => render(
+            page(lang, &csrf, true, mobile.as_str(), Some(&e)),
+            Some(&csrf),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(e) => Err(e),
     }
 }
 
@@ -163,31 +149,19 @@ async fn verify(
             StatusCode::UNAUTHORIZED,
         );
     };
-    let now = Utc::now();
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let citizen = match applicants::verify_code(&tx, &mobile, &form.code, now).await {
-        Ok(c) => c,
-        Err(StoreError::Invalid { .. }) => {
-            tx.commit().await.map_err(StoreError::from)?;
-            return render(
-                page(lang, &csrf, true, mobile.as_str(), Some(&invalid)),
-                Some(&csrf),
-                StatusCode::UNAUTHORIZED,
-            );
+    match crate::auth::applicant_sign_in(&state, &mobile, &form.code).await {
+        Ok((_, cookie)) => {
+            let mut res = Redirect::to("/me").into_response();
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+            Ok(res)
         }
-        Err(e) => return Err(e.into()),
-    };
-    let token =
-        secret::new_token("zwa_").map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let absolute = Duration::from_std(state.config.session.absolute).unwrap_or(Duration::hours(12));
-    applicants::open_session(&tx, citizen, &token_digest(&token), now, absolute).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    let mut res = Redirect::to("/me").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::named_cookie(&state, APPLICANT_COOKIE, &token, absolute.num_seconds()),
-    );
-    Ok(res)
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => render(
+            page(lang, &csrf, true, mobile.as_str(), Some(&invalid)),
+            Some(&csrf),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,16 +176,9 @@ async fn signout(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, ApiError> {
     csrf::verify(&headers, &form.csrf)?;
-    if let Some(sid) = crate::auth::cookie(&headers, APPLICANT_COOKIE) {
-        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        applicants::close_session(&tx, &token_digest(sid)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-    }
+    let clear = crate::auth::applicant_sign_out(&state, &headers).await?;
     let mut res = Redirect::to("/signin").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::named_cookie(&state, APPLICANT_COOKIE, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, clear);
     Ok(res)
 }
 
