@@ -95,6 +95,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { constraint } => {
                 Self::new(StatusCode::CONFLICT, "conflict").arg("constraint", constraint)
             }
+            StoreError::Stale { current, .. } => {
+                Self::new(StatusCode::CONFLICT, "stale").arg("revision", current)
+            }
             StoreError::Invalid { field, message } => Self::invalid_field(&field, message),
             StoreError::RateLimited { retry_after_secs } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")

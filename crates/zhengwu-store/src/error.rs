@@ -9,6 +9,14 @@ pub enum StoreError {
     /// A unique or foreign-key constraint refused the write.
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
+    /// The record changed since the caller read it (optimistic concurrency): `current` is its
+    /// revision now; the caller's change was not applied.
+    #[error("{entity} {id} changed meanwhile (now revision {current})")]
+    Stale {
+        entity: &'static str,
+        id: String,
+        current: i64,
+    },
     /// The data breaks a rule of the domain; `field` names what was wrong.
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },

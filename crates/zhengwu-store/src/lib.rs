@@ -5,6 +5,7 @@
 pub mod applicants;
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 mod db;
 pub mod demo;
 pub mod entity;

@@ -31,6 +31,52 @@ pub const CATALOG_TOML: [&str; 2] = [
     include_str!("catalog/citizen.toml"),
 ];
 
+/// The demo synonym table of the guidance search.
+pub const SYNONYMS_TOML: &str = include_str!("catalog/synonyms.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymFile {
+    synonyms: Vec<SynonymDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymDef {
+    phrase: String,
+    expansion: String,
+}
+
+/// The demo synonym table: (phrase, expansion) rows; phrases are unique.
+pub fn synonyms() -> Result<Vec<(String, String)>> {
+    let f: SynonymFile = toml::from_str(SYNONYMS_TOML).map_err(|e| invalid(e.to_string()))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for s in f.synonyms {
+        let phrase = s.phrase.trim().to_owned();
+        if phrase.is_empty() || s.expansion.trim().is_empty() {
+            return Err(invalid(
+                "a synonym with an empty phrase or expansion".into(),
+            ));
+        }
+        if seen.insert(phrase.clone()) {
+            out.push((phrase, s.expansion.trim().to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the demo catalog and synonym table into an empty catalog.
+async fn load_catalog(tx: &impl ConnectionTrait, s: &mut DemoSummary) -> Result<()> {
+    let refs = crate::catalog::References::load(tx).await?;
+    let items = catalog_items()?;
+    let synonyms = synonyms()?;
+    s.catalog_items =
+        crate::catalog::seed(tx, &refs, &items, &synonyms, &Actor::system("demo")).await?;
+    s.synonyms = synonyms.len();
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
@@ -234,6 +280,8 @@ pub struct DemoSummary {
     pub stations: usize,
     pub model_stations: usize,
     pub exceptions: usize,
+    pub catalog_items: usize,
+    pub synonyms: usize,
 }
 
 fn invalid(message: String) -> StoreError {
@@ -280,7 +328,8 @@ pub async fn load(db: &Db) -> Result<DemoSummary> {
             constraint: "the organisation already holds units; use `zhengwu demo --reset`".into(),
         });
     }
-    let summary = load_into(&tx, &file).await?;
+    let mut summary = load_into(&tx, &file).await?;
+    load_catalog(&tx, &mut summary).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
@@ -306,6 +355,7 @@ async fn audit_load(tx: &impl ConnectionTrait, action: &str, s: &DemoSummary) ->
 pub async fn reset(db: &Db) -> Result<DemoSummary> {
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
+    crate::catalog::clear(&tx).await?;
     // Accounts and tokens are scoped to units: the demo's go with its organisation.
     session::Entity::delete_many().exec(&tx).await?;
     applicant_session::Entity::delete_many().exec(&tx).await?;
@@ -326,7 +376,8 @@ pub async fn reset(db: &Db) -> Result<DemoSummary> {
     for u in units {
         org_unit::Entity::delete_by_id(u.id).exec(&tx).await?;
     }
-    let summary = load_into(&tx, &file).await?;
+    let mut summary = load_into(&tx, &file).await?;
+    load_catalog(&tx, &mut summary).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

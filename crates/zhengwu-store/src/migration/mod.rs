@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_spine;
 mod m20261125_000002_identity;
 mod m20261125_000003_applicants;
+mod m20261125_000004_catalog;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_spine::Migration),
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_applicants::Migration),
+            Box::new(m20261125_000004_catalog::Migration),
         ]
     }
 }

@@ -1,0 +1,86 @@
+//! Quick recall check over the demo catalog files, for tuning weights and synonyms without
+//! building the server: `cargo run -p zhengwu-search --example recall [--misses]`.
+//! The figures that count are `zhengwu bench guide`'s (same index, same questions).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde::Deserialize;
+use zhengwu_search::{Entry, SearchIndex, Synonym, eval};
+
+#[derive(Deserialize)]
+struct Items {
+    items: Vec<zhengwu_core::catalog::Item>,
+}
+
+#[derive(Deserialize)]
+struct Syn {
+    synonyms: Vec<SynRow>,
+}
+
+#[derive(Deserialize)]
+struct SynRow {
+    phrase: String,
+    expansion: String,
+}
+
+fn main() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).unwrap();
+    let district: toml::Value =
+        toml::from_str(&read("crates/zhengwu-store/src/demo/district.toml")).unwrap();
+    let dept = |code: &str| -> String {
+        district["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"].as_str() == Some(code))
+            .and_then(|d| d["name"].as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let mut entries = Vec::new();
+    for f in ["enterprise", "citizen"] {
+        let items: Items = toml::from_str(&read(&format!(
+            "crates/zhengwu-store/src/demo/catalog/{f}.toml"
+        )))
+        .unwrap();
+        entries.extend(
+            items
+                .items
+                .iter()
+                .map(|i| Entry::from_item(i, &dept(&i.department))),
+        );
+    }
+    let syn: Syn =
+        toml::from_str(&read("crates/zhengwu-store/src/demo/catalog/synonyms.toml")).unwrap();
+    let ix = SearchIndex::new().unwrap();
+    ix.rebuild(
+        entries,
+        syn.synonyms
+            .into_iter()
+            .map(|s| Synonym {
+                phrase: s.phrase,
+                expansion: s.expansion,
+            })
+            .collect(),
+    )
+    .unwrap();
+    let mut questions = Vec::new();
+    for f in ["enterprise", "citizen"] {
+        questions.extend(
+            eval::parse_questions(&read(&format!("tests/guide/questions-{f}.toml"))).unwrap(),
+        );
+    }
+    let show_misses = std::env::args().any(|a| a == "--misses");
+    let split_filter = std::env::args().find_map(|a| a.strip_prefix("--split=").map(str::to_owned));
+    for r in eval::evaluate(&ix, &questions).unwrap() {
+        println!(
+            "{:9} n={:3} recall@1={:.3} recall@3={:.3} mrr={:.3}",
+            r.split, r.questions, r.recall_at_1, r.recall_at_3, r.mrr
+        );
+        if show_misses && split_filter.as_deref().is_none_or(|s| s == r.split) && r.split != "all" {
+            for m in &r.misses {
+                println!("   miss: {}  want {:?}  got {:?}", m.q, m.answers, m.got);
+            }
+        }
+    }
+}

@@ -1,0 +1,678 @@
+//! Chinese full-text search over the service catalog (M1.3 guidance).
+//!
+//! One in-memory tantivy index, rebuilt from the database on start and updated when an item
+//! changes; it serves both database backends alike. Text is analysed here rather than by a
+//! tantivy tokenizer so that the query and the documents go through exactly the same steps:
+//!
+//! 1. normalise: traditional → simplified characters ([`fast2s`]), full-width → half-width,
+//!    lower case, anything that is not a letter, digit or Han character becomes a space;
+//! 2. three kinds of term, each in its own fields:
+//!    - **words** by jieba's search mode (`身份证补领` → 身份, 身份证, 补领), minus question words;
+//!    - **character bigrams** of Han runs, so a word jieba cut differently still matches;
+//!    - **pinyin bigrams** of names and aliases, so a homophone typo (`身份正`, `深份证`) still
+//!      finds the item;
+//! 3. a synonym table (`开公司` → `企业设立登记`) adds what an item is called to a query that
+//!    says it the way people say it.
+//!
+//! Fields are weighted: a word in an item's name or alias counts far more than a word in its
+//! guide text. The weights were tuned on the `tune` half of `tests/guide/` and are reported on
+//! both halves (`zhengwu bench guide`).
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex, RwLock};
+
+use jieba_rs::Jieba;
+use pinyin::ToPinyin;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+pub mod eval;
+
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Longest query, in characters, that is analysed; the API refuses longer ones.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// What went wrong in the index itself (never the user's input).
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct SearchError(String);
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What the index knows of one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub code: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// The guide text: conditions, steps, result, materials, FAQs, department, legal basis.
+    pub body: String,
+    /// `自然人`, `法人`, or both.
+    pub objects: Vec<String>,
+}
+
+impl Entry {
+    /// The entry of a catalog item; `department` is the implementing department's name.
+    pub fn from_item(item: &zhengwu_core::catalog::Item, department: &str) -> Self {
+        let mut body = String::new();
+        for part in [item.conditions.as_str(), item.result.as_str(), department] {
+            body.push_str(part);
+            body.push('\n');
+        }
+        for s in &item.steps {
+            body.push_str(s);
+            body.push('\n');
+        }
+        for m in &item.materials {
+            body.push_str(&m.name);
+            body.push('\n');
+        }
+        for f in &item.faqs {
+            body.push_str(&f.q);
+            body.push('\n');
+            body.push_str(&f.a);
+            body.push('\n');
+        }
+        Self {
+            code: item.code.clone(),
+            name: item.name.clone(),
+            aliases: item.aliases.clone(),
+            body,
+            objects: item.service_object.clone(),
+        }
+    }
+}
+
+/// A row of the synonym table: when a query contains `phrase`, `expansion` is searched too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synonym {
+    pub phrase: String,
+    pub expansion: String,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub code: String,
+    pub score: f32,
+}
+
+/// Whom a search is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Anyone,
+    Citizens,
+    Enterprises,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    code: Field,
+    object: Field,
+    name_w: Field,
+    alias_w: Field,
+    body_w: Field,
+    name_bg: Field,
+    body_bg: Field,
+    name_py: Field,
+}
+
+/// Field weights: (words in name, in aliases, in body; bigrams in names, in body; pinyin).
+const W_NAME: f32 = 4.0;
+const W_ALIAS: f32 = 3.0;
+const W_BODY: f32 = 0.6;
+const W_NAME_BG: f32 = 1.5;
+const W_BODY_BG: f32 = 0.2;
+const W_PINYIN: f32 = 1.0;
+/// A query term added by the synonym table counts this much of a term the user typed.
+const W_SYNONYM: f32 = 1.2;
+
+/// The catalog's search index.
+pub struct SearchIndex {
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    synonyms: RwLock<Vec<Synonym>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("docs", &self.len())
+            .finish()
+    }
+}
+
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Words that ask rather than name: dropped from queries and documents alike.
+const STOPWORDS: &[&str] = &[
+    "我",
+    "我们",
+    "想",
+    "要",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "怎么",
+    "怎么办",
+    "怎样",
+    "怎么样",
+    "如何",
+    "什么",
+    "啥",
+    "哪里",
+    "哪儿",
+    "在哪",
+    "哪",
+    "去",
+    "到",
+    "给",
+    "是",
+    "有",
+    "和",
+    "与",
+    "及",
+    "或",
+    "咋",
+    "咋办",
+    "请问",
+    "一下",
+    "一个",
+    "能",
+    "能不能",
+    "可以",
+    "可不可以",
+    "需要",
+    "需",
+    "办",
+    "办理",
+    "弄",
+    "搞",
+    "该",
+    "应该",
+    "多久",
+    "多长时间",
+    "么",
+    "在",
+    "还",
+    "就",
+    "都",
+    "也",
+    "这",
+    "那",
+    "个",
+    "不",
+    "没",
+    "么样",
+    "得",
+    "地",
+    "着",
+    "过",
+    "把",
+    "被",
+    "让",
+    "他",
+    "她",
+    "它",
+    "你",
+    "您",
+    "家里",
+    "现在",
+    "时候",
+    "请",
+    "帮",
+    "帮忙",
+    "问",
+];
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Normalises text for matching (see the crate docs).
+pub fn normalize(text: &str) -> String {
+    let simplified = fast2s::convert(text);
+    simplified
+        .chars()
+        .map(|c| {
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                c => c,
+            };
+            if is_han(c) || c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+/// The terms of a normalised text.
+#[derive(Debug, Default)]
+struct Terms {
+    words: Vec<String>,
+    bigrams: Vec<String>,
+    pinyin: Vec<String>,
+}
+
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in text.split_whitespace() {
+        for t in JIEBA.cut_for_search(part, true) {
+            let w = t.word.trim();
+            if !w.is_empty() && !STOPWORDS.contains(&w) {
+                out.push(w.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn han_runs(text: &str) -> Vec<Vec<char>> {
+    let mut runs = Vec::new();
+    let mut cur = Vec::new();
+    for c in text.chars() {
+        if is_han(c) {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+fn bigrams(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in han_runs(text) {
+        for w in run.windows(2) {
+            out.push(w.iter().collect());
+        }
+    }
+    out
+}
+
+fn pinyin_bigrams(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in han_runs(text) {
+        let s: String = run.iter().collect();
+        let syllables: Vec<&str> = s
+            .as_str()
+            .to_pinyin()
+            .map(|p| p.map_or("?", |p| p.plain()))
+            .collect();
+        for w in syllables.windows(2) {
+            out.push(format!("{}_{}", w[0], w[1]));
+        }
+    }
+    out
+}
+
+fn analyse(text: &str, with_pinyin: bool) -> Terms {
+    let n = normalize(text);
+    Terms {
+        words: words(&n),
+        bigrams: bigrams(&n),
+        pinyin: if with_pinyin {
+            pinyin_bigrams(&n)
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn joined(v: &[String]) -> String {
+    v.join(" ")
+}
+
+impl SearchIndex {
+    /// An empty index in memory.
+    pub fn new() -> Result<Self> {
+        let mut sb = Schema::builder();
+        let pre = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("whitespace")
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            code: sb.add_text_field("code", STRING | STORED),
+            object: sb.add_text_field("object", STRING),
+            name_w: sb.add_text_field("name_w", pre.clone()),
+            alias_w: sb.add_text_field("alias_w", pre.clone()),
+            body_w: sb.add_text_field("body_w", pre.clone()),
+            name_bg: sb.add_text_field("name_bg", pre.clone()),
+            body_bg: sb.add_text_field("body_bg", pre.clone()),
+            name_py: sb.add_text_field("name_py", pre),
+        };
+        let index = Index::create_in_ram(sb.build());
+        let writer = index.writer_with_num_threads(1, 30_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            synonyms: RwLock::new(Vec::new()),
+        })
+    }
+
+    /// How many items are searchable.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, e: &Entry) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.code, &e.code);
+        for o in &e.objects {
+            doc.add_text(f.object, o);
+        }
+        let name = analyse(&e.name, true);
+        let aliases = analyse(&e.aliases.join("，"), true);
+        let body = analyse(&e.body, false);
+        doc.add_text(f.name_w, joined(&name.words));
+        doc.add_text(f.alias_w, joined(&aliases.words));
+        doc.add_text(f.body_w, joined(&body.words));
+        doc.add_text(
+            f.name_bg,
+            joined(&name.bigrams) + " " + &joined(&aliases.bigrams),
+        );
+        doc.add_text(f.body_bg, joined(&body.bigrams));
+        doc.add_text(
+            f.name_py,
+            joined(&name.pinyin) + " " + &joined(&aliases.pinyin),
+        );
+        doc
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        match self.writer.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn commit(&self, w: &mut IndexWriter) -> Result<()> {
+        w.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replaces everything in the index.
+    pub fn rebuild(
+        &self,
+        entries: impl IntoIterator<Item = Entry>,
+        synonyms: Vec<Synonym>,
+    ) -> Result<()> {
+        self.set_synonyms(synonyms);
+        let mut w = self.writer();
+        w.delete_all_documents()?;
+        for e in entries {
+            w.add_document(self.document(&e))?;
+        }
+        self.commit(&mut w)
+    }
+
+    /// Adds an item, or replaces it when its code is already there.
+    pub fn upsert(&self, entry: &Entry) -> Result<()> {
+        let mut w = self.writer();
+        w.delete_term(Term::from_field_text(self.fields.code, &entry.code));
+        w.add_document(self.document(entry))?;
+        self.commit(&mut w)
+    }
+
+    /// Takes an item out (withdrawn, or deleted).
+    pub fn remove(&self, code: &str) -> Result<()> {
+        let mut w = self.writer();
+        w.delete_term(Term::from_field_text(self.fields.code, code));
+        self.commit(&mut w)
+    }
+
+    /// Replaces the synonym table.
+    pub fn set_synonyms(&self, mut synonyms: Vec<Synonym>) {
+        for s in &mut synonyms {
+            s.phrase = normalize(&s.phrase).split_whitespace().collect();
+        }
+        synonyms.retain(|s| !s.phrase.is_empty());
+        match self.synonyms.write() {
+            Ok(mut g) => *g = synonyms,
+            Err(p) => *p.into_inner() = synonyms,
+        }
+    }
+
+    /// What the synonym table adds to a query.
+    pub fn expansions(&self, query: &str) -> Vec<String> {
+        let n: String = normalize(query).split_whitespace().collect();
+        let table = match self.synonyms.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        table
+            .iter()
+            .filter(|s| n.contains(&s.phrase))
+            .map(|s| s.expansion.clone())
+            .collect()
+    }
+
+    fn query(
+        &self,
+        text: &str,
+        weight: f32,
+        seen: &mut HashSet<(Field, String)>,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let terms = analyse(text, true);
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut add = |field: Field, t: &str, boost: f32| {
+            if seen.insert((field, t.to_owned())) {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                );
+                out.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * weight)),
+                ));
+            }
+        };
+        for w in &terms.words {
+            add(f.name_w, w, W_NAME);
+            add(f.alias_w, w, W_ALIAS);
+            add(f.body_w, w, W_BODY);
+        }
+        for b in &terms.bigrams {
+            add(f.name_bg, b, W_NAME_BG);
+            add(f.body_bg, b, W_BODY_BG);
+        }
+        for p in &terms.pinyin {
+            add(f.name_py, p, W_PINYIN);
+        }
+        out
+    }
+
+    /// The best `limit` items for a question in plain language, best first. A query with
+    /// nothing searchable in it (empty, emoji, punctuation) finds nothing.
+    pub fn search(&self, query: &str, audience: Audience, limit: usize) -> Result<Vec<Hit>> {
+        let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+        let mut seen = HashSet::new();
+        let mut clauses = self.query(&query, 1.0, &mut seen);
+        for e in self.expansions(&query) {
+            clauses.extend(self.query(&e, W_SYNONYM, &mut seen));
+        }
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut q: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        let object = match audience {
+            Audience::Anyone => None,
+            Audience::Citizens => Some("自然人"),
+            Audience::Enterprises => Some("法人"),
+        };
+        if let Some(o) = object {
+            let filter = TermQuery::new(
+                Term::from_field_text(self.fields.object, o),
+                IndexRecordOption::Basic,
+            );
+            q = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, q),
+                (
+                    Occur::Must,
+                    Box::new(BoostQuery::new(Box::new(filter), 0.0)),
+                ),
+            ]));
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(code) = doc.get_first(self.fields.code).and_then(|v| v.as_str()) {
+                hits.push(Hit {
+                    code: code.to_owned(),
+                    score,
+                });
+            }
+        }
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn entry(code: &str, name: &str, aliases: &[&str], body: &str, obj: &str) -> Entry {
+        Entry {
+            code: code.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            body: body.into(),
+            objects: vec![obj.into()],
+        }
+    }
+
+    fn index() -> SearchIndex {
+        let ix = SearchIndex::new().unwrap();
+        ix.rebuild(
+            vec![
+                entry(
+                    "A",
+                    "居民身份证申领",
+                    &["办身份证", "首次申领身份证"],
+                    "户口簿 照片",
+                    "自然人",
+                ),
+                entry(
+                    "B",
+                    "居民身份证补领",
+                    &["身份证丢了", "补办身份证"],
+                    "遗失 户口簿",
+                    "自然人",
+                ),
+                entry(
+                    "C",
+                    "企业设立登记",
+                    &["注册公司", "办营业执照"],
+                    "公司章程 股东",
+                    "法人",
+                ),
+                entry(
+                    "D",
+                    "社会保险参保登记",
+                    &["交社保"],
+                    "用人单位 职工",
+                    "法人",
+                ),
+            ],
+            vec![Synonym {
+                phrase: "开公司".into(),
+                expansion: "企业设立登记".into(),
+            }],
+        )
+        .unwrap();
+        ix
+    }
+
+    fn top(ix: &SearchIndex, q: &str) -> Option<String> {
+        ix.search(q, Audience::Anyone, 3)
+            .unwrap()
+            .first()
+            .map(|h| h.code.clone())
+    }
+
+    #[test]
+    fn finds_items_by_what_people_say() {
+        let ix = index();
+        assert_eq!(ix.len(), 4);
+        assert_eq!(top(&ix, "身份证丢了怎么办").as_deref(), Some("B"));
+        assert_eq!(top(&ix, "我想开公司").as_deref(), Some("C"));
+        assert_eq!(top(&ix, "社保怎么交").as_deref(), Some("D"));
+    }
+
+    #[test]
+    fn typos_and_traditional_characters_still_find_the_item() {
+        let ix = index();
+        assert_eq!(top(&ix, "身份正补领").as_deref(), Some("B"));
+        assert_eq!(top(&ix, "居民身份證補領").as_deref(), Some("B"));
+        assert_eq!(top(&ix, "ＱＱ企业设立").as_deref(), Some("C"));
+    }
+
+    #[test]
+    fn nothing_searchable_finds_nothing() {
+        let ix = index();
+        for q in [
+            "",
+            "   ",
+            "😀😀😀",
+            "？！。",
+            "' OR 1=1; --",
+            "<script>alert(1)</script>",
+        ] {
+            assert!(ix.search(q, Audience::Anyone, 5).unwrap().is_empty(), "{q}");
+        }
+        let long = "身".repeat(10_000);
+        assert!(ix.search(&long, Audience::Anyone, 5).is_ok());
+    }
+
+    #[test]
+    fn audience_filters_and_changes_apply_at_once() {
+        let ix = index();
+        let hits = ix.search("登记", Audience::Enterprises, 10).unwrap();
+        assert!(!hits.is_empty());
+        assert!(hits.iter().all(|h| h.code == "C" || h.code == "D"));
+        ix.remove("B").unwrap();
+        assert_ne!(top(&ix, "身份证丢了").as_deref(), Some("B"));
+        ix.upsert(&entry("B", "居民身份证补领", &["身份证丢了"], "", "自然人"))
+            .unwrap();
+        ix.upsert(&entry("B", "居民身份证补领", &["身份证丢了"], "", "自然人"))
+            .unwrap();
+        assert_eq!(ix.len(), 4);
+        assert_eq!(top(&ix, "身份证丢了").as_deref(), Some("B"));
+    }
+}
