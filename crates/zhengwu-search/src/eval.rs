@@ -57,7 +57,7 @@ pub fn evaluate(ix: &SearchIndex, questions: &[Question]) -> Result<Vec<Report>>
     splits.push("all".into());
     let mut ranks = Vec::with_capacity(questions.len());
     for q in questions {
-        let hits = ix.search(&q.q, Audience::Anyone, 10)?;
+        let hits = ix.answer(&q.q, Audience::Anyone, 10)?;
         let rank = hits.iter().position(|h| q.answers.contains(&h.code));
         ranks.push((
             rank,

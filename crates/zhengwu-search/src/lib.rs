@@ -104,6 +104,10 @@ pub struct Synonym {
 pub struct Hit {
     pub code: String,
     pub score: f32,
+    /// Whether the question touches the item's name, an alias or a synonym of them (not only
+    /// its guide text): a hit that is not strong is a guess, and a search whose hits are all
+    /// guesses is told "nothing fits".
+    pub strong: bool,
 }
 
 /// Whom a search is for.
@@ -117,6 +121,7 @@ pub enum Audience {
 #[derive(Debug, Clone, Copy)]
 struct Fields {
     code: Field,
+    label: Field,
     object: Field,
     name_w: Field,
     alias_w: Field,
@@ -354,6 +359,7 @@ impl SearchIndex {
         );
         let fields = Fields {
             code: sb.add_text_field("code", STRING | STORED),
+            label: sb.add_text_field("label", STORED),
             object: sb.add_text_field("object", STRING),
             name_w: sb.add_text_field("name_w", pre.clone()),
             alias_w: sb.add_text_field("alias_w", pre.clone()),
@@ -389,6 +395,8 @@ impl SearchIndex {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.code, &e.code);
+        let label = format!("{} {}", e.name, e.aliases.join(" "));
+        doc.add_text(f.label, normalize(&label));
         for o in &e.objects {
             doc.add_text(f.object, o);
         }
@@ -481,12 +489,11 @@ impl SearchIndex {
 
     fn query(
         &self,
-        text: &str,
+        terms: &Terms,
         weight: f32,
         seen: &mut HashSet<(Field, String)>,
     ) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
-        let terms = analyse(text, true);
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut add = |field: Field, t: &str, boost: f32| {
             if seen.insert((field, t.to_owned())) {
@@ -515,14 +522,28 @@ impl SearchIndex {
         out
     }
 
+    /// What guidance answers: the best `limit` items, or nothing when every hit is only a
+    /// guess from guide text (then the asker is offered the consultation phone instead).
+    pub fn answer(&self, query: &str, audience: Audience, limit: usize) -> Result<Vec<Hit>> {
+        let hits = self.search(query, audience, limit)?;
+        if hits.iter().any(|h| h.strong) {
+            Ok(hits)
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
     /// The best `limit` items for a question in plain language, best first. A query with
     /// nothing searchable in it (empty, emoji, punctuation) finds nothing.
     pub fn search(&self, query: &str, audience: Audience, limit: usize) -> Result<Vec<Hit>> {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let mut seen = HashSet::new();
-        let mut clauses = self.query(&query, 1.0, &mut seen);
+        let mut all = vec![analyse(&query, true)];
+        let mut clauses = self.query(&all[0], 1.0, &mut seen);
         for e in self.expansions(&query) {
-            clauses.extend(self.query(&e, W_SYNONYM, &mut seen));
+            let terms = analyse(&e, true);
+            clauses.extend(self.query(&terms, W_SYNONYM, &mut seen));
+            all.push(terms);
         }
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -551,15 +572,39 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(code) = doc.get_first(self.fields.code).and_then(|v| v.as_str()) {
-                hits.push(Hit {
-                    code: code.to_owned(),
-                    score,
-                });
+            let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("");
+            let code = text(self.fields.code);
+            if code.is_empty() {
+                continue;
             }
+            let label = text(self.fields.label);
+            hits.push(Hit {
+                code: code.to_owned(),
+                score,
+                strong: all.iter().any(|t| touches(t, label)),
+            });
         }
         Ok(hits)
     }
+}
+
+/// Whether a query's terms touch an item's label (its name and aliases, normalised).
+fn touches(terms: &Terms, label: &str) -> bool {
+    if terms.bigrams.iter().any(|b| label.contains(b.as_str())) {
+        return true;
+    }
+    if terms
+        .words
+        .iter()
+        .any(|w| w.chars().count() >= 2 && label.contains(w.as_str()))
+    {
+        return true;
+    }
+    if terms.pinyin.is_empty() {
+        return false;
+    }
+    let py = pinyin_bigrams(label);
+    terms.pinyin.iter().any(|p| py.contains(p))
 }
 
 #[cfg(test)]

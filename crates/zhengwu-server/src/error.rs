@@ -70,6 +70,11 @@ impl ApiError {
             .arg("reason", reason)
     }
 
+    /// The problem's detail in `lang`, for a page that shows the error in place.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::tf(lang, &format!("error.{}.detail", self.code), &self.args)
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found")
     }

@@ -6,10 +6,12 @@
 pub mod admin;
 pub mod auth;
 pub mod bench;
+pub mod catalog_io;
 pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod error;
+pub mod guide;
 pub mod http;
 pub mod i18n;
 pub mod metrics;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The published catalog and its search index.
+    pub guide: Arc<crate::guide::Guide>,
 }
 
 impl AppState {
@@ -136,12 +138,16 @@ impl Application {
         started: Instant,
     ) -> anyhow::Result<Self> {
         let calendar = zhengwu_store::calendar::load(db.conn()).await?;
+        let guide = crate::guide::Guide::new()?;
+        guide.reload(db.conn()).await?;
+        tracing::info!(items = guide.items().len(), "indexed the catalog");
         let state = AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            guide: Arc::new(guide),
         };
         let router = crate::http::app_router(state.clone());
         let (shutdown_tx, _) = watch::channel(false);

@@ -3,6 +3,7 @@
 
 pub mod applicants;
 pub mod calendar;
+pub mod catalog;
 pub mod health;
 pub mod org;
 pub mod session;
@@ -34,6 +35,7 @@ use crate::startup::AppState;
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     tags(
+        (name = "catalog", description = "The service catalog (items, their guides, versions, synonyms, import and export) and guidance in plain language"),
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
         (name = "org", description = "The organisation: center, halls, windows, departments, sub-districts, communities, stations, opening hours"),
         (name = "health", description = "Liveness and readiness"),
@@ -47,6 +49,7 @@ struct ApiDoc;
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(calendar::router())
+        .merge(catalog::router())
         .merge(org::router())
         .merge(health::router())
         .merge(session::router())

@@ -109,6 +109,7 @@ fn kiosk_page(headers: &HeaderMap, uri: &Uri, title_key: &str) -> KioskPage {
         title: t(lang, title_key),
         home_label: t(lang, "page.kiosk.home"),
         choices: vec![
+            (t(lang, "page.kiosk.guide"), "/kiosk/guide".to_owned()),
             (t(lang, "page.kiosk.hours"), "/kiosk/hours".to_owned()),
             (t(lang, "page.kiosk.signin"), "/signin".to_owned()),
             (t(lang, "page.kiosk.portal"), "/".to_owned()),

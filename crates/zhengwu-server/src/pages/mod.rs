@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(citizens::router())
         .merge(signin::router())
         .merge(faces::router())
+        .merge(guide::router())
         .route("/static/zhengwu.css", get(stylesheet))
 }
 
@@ -39,6 +40,7 @@ async fn stylesheet() -> impl IntoResponse {
 pub mod citizens;
 pub mod console;
 pub mod faces;
+pub mod guide;
 pub mod signin;
 
 /// What every page's frame needs.
@@ -114,6 +116,7 @@ struct HomePage {
     subdistricts: Vec<SubdistrictBlock>,
     model_label: String,
     api_label: String,
+    guide_label: String,
 }
 
 fn join_periods(p: &[zhengwu_core::hours::Period]) -> String {
@@ -232,6 +235,7 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
         subdistricts,
         model_label: t(lang, "page.home.model"),
         api_label: t(lang, "page.home.api"),
+        guide_label: t(lang, "page.home.guide"),
     };
     let html = page
         .render()
