@@ -254,7 +254,10 @@ pub async fn problem_details(req: Request, next: Next) -> Response {
     // the password was wrong): leave it as it is.
     let own_body = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes();
-        v.starts_with(b"application/problem+json") || v.starts_with(b"text/html")
+        // A JSON body set by a handler on purpose (an import's report of broken rows).
+        v.starts_with(b"application/problem+json")
+            || v.starts_with(b"text/html")
+            || v.starts_with(b"application/json")
     });
     if info.is_none() && own_body {
         return res;

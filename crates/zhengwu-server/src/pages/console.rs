@@ -195,6 +195,8 @@ struct ConsolePage {
     can_label: String,
     grants: Vec<GrantRow>,
     show_audit: bool,
+    show_catalog: bool,
+    catalog_label: String,
     audit_label: String,
     show_citizens: bool,
     citizens_label: String,
@@ -206,6 +208,7 @@ async fn console_home(
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let show_audit = caller.require(AUDIT_READERS).is_ok();
+    let show_catalog = caller.require(crate::http::catalog::CATALOG_ADMINS).is_ok();
     let show_citizens = caller
         .require(crate::http::applicants::CITIZEN_READERS)
         .is_ok();
@@ -236,6 +239,8 @@ async fn console_home(
             })
             .collect(),
         show_audit,
+        show_catalog,
+        catalog_label: t(lang, "page.console.catalog"),
         audit_label: t(lang, "page.console.audit"),
         show_citizens,
         citizens_label: t(lang, "page.citizens.title"),

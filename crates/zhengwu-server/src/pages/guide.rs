@@ -46,8 +46,12 @@ pub(crate) struct Words {
 }
 
 impl Words {
-    pub(crate) fn l(&self, key: &str) -> String {
-        t(self.lang, key)
+    pub(crate) fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    pub(crate) fn l(&self, key: impl AsRef<str>) -> String {
+        t(self.lang, key.as_ref())
     }
 
     /// The promised time limit in words: 即办, or N working days.
@@ -174,7 +178,7 @@ async fn guide_for(
     };
     let mut page = GuidePage {
         frame: frame_for(lang, kiosk),
-        w: Words { lang },
+        w: Words::new(lang),
         kiosk,
         base: if kiosk { "/kiosk" } else { "" },
         q: q.clone(),
@@ -262,7 +266,7 @@ async fn item_for(
     let card = sites.card(&item, 0.0, state.guide.department(&item.department), None);
     let page = ItemPage {
         frame: frame_for(lang, kiosk),
-        w: Words { lang },
+        w: Words::new(lang),
         kiosk,
         base: if kiosk { "/kiosk" } else { "" },
         fee: fee_text(lang, &item.fees),

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(signin::router())
         .merge(faces::router())
         .merge(guide::router())
+        .merge(catalog_admin::router())
         .route("/static/zhengwu.css", get(stylesheet))
 }
 
@@ -37,6 +38,7 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+pub mod catalog_admin;
 pub mod citizens;
 pub mod console;
 pub mod faces;

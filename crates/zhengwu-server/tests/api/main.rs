@@ -5,6 +5,7 @@
 
 mod applicants;
 mod calendar;
+mod catalog;
 mod cli;
 mod console;
 mod helpers;

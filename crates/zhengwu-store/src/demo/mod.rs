@@ -190,6 +190,8 @@ struct Center {
     address: String,
     lat: f64,
     lon: f64,
+    /// The consultation line (咨询电话).
+    phone: String,
     schedule: String,
     follows_calendar: bool,
     halls: Vec<Hall>,
@@ -419,6 +421,7 @@ async fn load_into(tx: &impl ConnectionTrait, f: &DistrictFile) -> Result<DemoSu
     let c = &f.center;
     let mut cu = NewUnit::new(UnitKind::Center, Some(district), &c.code, &c.name);
     cu.address = Some(c.address.clone());
+    cu.phone = Some(c.phone.clone());
     cu.location = Some(Location {
         lat: c.lat,
         lon: c.lon,
