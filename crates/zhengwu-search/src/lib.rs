@@ -138,6 +138,8 @@ const W_BODY: f32 = 0.6;
 const W_NAME_BG: f32 = 1.5;
 const W_BODY_BG: f32 = 0.2;
 const W_PINYIN: f32 = 1.0;
+/// Answers scoring below this share of the best answer's score are not shown.
+const RELATIVE_FLOOR: f32 = 0.25;
 /// A query term added by the synonym table counts this much of a term the user typed.
 const W_SYNONYM: f32 = 1.2;
 
@@ -525,12 +527,14 @@ impl SearchIndex {
     /// What guidance answers: the best `limit` items, or nothing when every hit is only a
     /// guess from guide text (then the asker is offered the consultation phone instead).
     pub fn answer(&self, query: &str, audience: Audience, limit: usize) -> Result<Vec<Hit>> {
-        let hits = self.search(query, audience, limit)?;
-        if hits.iter().any(|h| h.strong) {
-            Ok(hits)
-        } else {
-            Ok(Vec::new())
+        let mut hits = self.search(query, audience, limit)?;
+        if !hits.iter().any(|h| h.strong) {
+            return Ok(Vec::new());
         }
+        // Far weaker hits than the best are noise to the asker, not alternatives.
+        let floor = hits.first().map_or(0.0, |h| h.score * RELATIVE_FLOOR);
+        hits.retain(|h| h.score >= floor);
+        Ok(hits)
     }
 
     /// The best `limit` items for a question in plain language, best first. A query with

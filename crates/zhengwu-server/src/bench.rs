@@ -91,3 +91,186 @@ fn rss_mib(pid: u32) -> f64 {
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Qualifiers that turn the demo's items into distinct ones for the latency catalog.
+const VARIANTS: [&str; 48] = [
+    "高新园区",
+    "七贤岭",
+    "黄泥川",
+    "凌水",
+    "龙王塘",
+    "大连湾",
+    "河口",
+    "小平岛",
+    "软件园",
+    "旅顺南路",
+    "学苑",
+    "新区",
+    "东软",
+    "数码",
+    "星海",
+    "金州",
+    "甘井子",
+    "西岗",
+    "中山",
+    "沙河口",
+    "普兰店",
+    "瓦房店",
+    "庄河",
+    "长海",
+    "开发区",
+    "保税区",
+    "经济区",
+    "科技城",
+    "生态城",
+    "港区",
+    "临空",
+    "空港",
+    "会展",
+    "体育",
+    "文化",
+    "教育",
+    "医疗",
+    "养老",
+    "商贸",
+    "物流",
+    "制造",
+    "农业",
+    "渔业",
+    "旅游",
+    "海洋",
+    "能源",
+    "金融",
+    "交通",
+];
+
+/// The demo's items grown to `n`: each is a demo item with a qualifier in its name and code.
+pub fn grown_catalog(n: usize) -> anyhow::Result<Vec<zhengwu_core::catalog::Item>> {
+    let base = zhengwu_store::demo::catalog_items()?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut item = base[i % base.len()].clone();
+        let round = i / base.len();
+        if round > 0 {
+            let v = VARIANTS[(round - 1) % VARIANTS.len()];
+            item.code = format!("{}-V{round}", item.code);
+            item.name = format!("{}（{v}）", item.name);
+            let n = item.aliases.len().max(1);
+            item.aliases.rotate_left(round % n);
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+fn index_of(items: &[zhengwu_core::catalog::Item]) -> anyhow::Result<zhengwu_search::SearchIndex> {
+    let departments = zhengwu_store::demo::department_names()?;
+    let ix = zhengwu_search::SearchIndex::new()?;
+    let synonyms = zhengwu_store::demo::synonyms()?
+        .into_iter()
+        .map(|(phrase, expansion)| zhengwu_search::Synonym { phrase, expansion })
+        .collect();
+    ix.rebuild(
+        items.iter().map(|i| {
+            let d = departments.get(&i.department).map_or("", String::as_str);
+            zhengwu_search::Entry::from_item(i, d)
+        }),
+        synonyms,
+    )?;
+    Ok(ix)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Recall and MRR on the demo catalog (what a new district's guide answers), then latency on
+/// a catalog of `items` items: every question asked `rounds` times, each answer timed alone.
+pub fn guide(
+    dir: &std::path::Path,
+    items: usize,
+    rounds: usize,
+    show_misses: bool,
+) -> anyhow::Result<()> {
+    use zhengwu_search::eval;
+    let mut questions = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the questions in {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("questions-") && n.ends_with(".toml"))
+        })
+        .collect();
+    files.sort();
+    for f in &files {
+        let text = std::fs::read_to_string(f)?;
+        questions.extend(
+            eval::parse_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?,
+        );
+    }
+    let demo = zhengwu_store::demo::catalog_items()?;
+    let ix = index_of(&demo)?;
+    println!(
+        "Recall on the demo catalog ({} items, {} questions):",
+        demo.len(),
+        questions.len()
+    );
+    println!("| split | questions | recall@1 | recall@3 | MRR |");
+    println!("|---|---|---|---|---|");
+    let reports = eval::evaluate(&ix, &questions)?;
+    for r in &reports {
+        println!(
+            "| {} | {} | {:.3} | {:.3} | {:.3} |",
+            r.split, r.questions, r.recall_at_1, r.recall_at_3, r.mrr
+        );
+    }
+    if show_misses {
+        for r in reports.iter().filter(|r| r.split != "all") {
+            for m in &r.misses {
+                println!(
+                    "miss [{}] {} — want {:?}, got {:?}",
+                    r.split, m.q, m.answers, m.got
+                );
+            }
+        }
+    }
+    let grown = grown_catalog(items)?;
+    let started = Instant::now();
+    let ix = index_of(&grown)?;
+    let build = started.elapsed();
+    let mut times = Vec::with_capacity(questions.len() * rounds);
+    for _ in 0..rounds {
+        for q in &questions {
+            let t = Instant::now();
+            let hits = ix.answer(&q.q, zhengwu_search::Audience::Anyone, 5)?;
+            times.push(t.elapsed());
+            std::hint::black_box(hits);
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!();
+    println!(
+        "Latency on {} items (index built in {:.0} ms), {} answers:",
+        ix.len(),
+        ms(build),
+        times.len()
+    );
+    println!("| p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {:.3} | {:.3} | {:.3} | {:.3} |",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.9)),
+        ms(percentile(&times, 0.99)),
+        ms(percentile(&times, 1.0))
+    );
+    Ok(())
+}

@@ -173,6 +173,22 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = true)]
         warm: bool,
     },
+    /// Guidance: recall@1, recall@3 and MRR of the labelled questions (per split), and the
+    /// query latency over a catalog grown to `--items` items.
+    Guide {
+        /// The directory of `questions-*.toml`.
+        #[arg(long, default_value = "tests/guide")]
+        questions: std::path::PathBuf,
+        /// How many items the latency catalog holds (the demo's, varied).
+        #[arg(long, default_value_t = 10_000)]
+        items: usize,
+        /// How many times each question is asked for the latency figures.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// List the questions not answered within the top three.
+        #[arg(long)]
+        misses: bool,
+    },
 }
 
 /// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
@@ -255,6 +271,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { what } => match what {
             BenchWhat::Startup { runs, warm } => crate::bench::startup(runs, warm).await?,
+            BenchWhat::Guide {
+                questions,
+                items,
+                rounds,
+                misses,
+            } => crate::bench::guide(&questions, items, rounds, misses)?,
         },
     }
     Ok(ExitCode::SUCCESS)

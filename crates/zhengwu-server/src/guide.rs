@@ -254,7 +254,7 @@ impl Sites {
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("，");
+            .join(" / ");
         (open, text)
     }
 

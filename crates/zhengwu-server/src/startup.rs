@@ -23,6 +23,8 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The published catalog and its search index.
     pub guide: Arc<crate::guide::Guide>,
+    /// The district's name, for the masthead of every page.
+    district_name: Arc<RwLock<String>>,
 }
 
 impl AppState {
@@ -31,6 +33,14 @@ impl AppState {
         match self.calendar.read() {
             Ok(c) => Arc::clone(&c),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The district's name as last read from the organisation.
+    pub fn district_name(&self) -> String {
+        match self.district_name.read() {
+            Ok(n) => n.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
 
@@ -138,6 +148,18 @@ impl Application {
         started: Instant,
     ) -> anyhow::Result<Self> {
         let calendar = zhengwu_store::calendar::load(db.conn()).await?;
+        let district_name = zhengwu_store::org::list_units(
+            db.conn(),
+            &zhengwu_store::org::UnitFilter {
+                kind: Some(zhengwu_store::org::UnitKind::District),
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .next()
+        .map(|d| d.name)
+        .unwrap_or_default();
         let guide = crate::guide::Guide::new()?;
         guide.reload(db.conn()).await?;
         tracing::info!(items = guide.items().len(), "indexed the catalog");
@@ -148,6 +170,7 @@ impl Application {
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             guide: Arc::new(guide),
+            district_name: Arc::new(RwLock::new(district_name)),
         };
         let router = crate::http::app_router(state.clone());
         let (shutdown_tx, _) = watch::channel(false);

@@ -99,9 +99,9 @@ struct KioskPage {
     idle_note: String,
 }
 
-fn kiosk_page(headers: &HeaderMap, uri: &Uri, title_key: &str) -> KioskPage {
+fn kiosk_page(state: &AppState, headers: &HeaderMap, uri: &Uri, title_key: &str) -> KioskPage {
     let lang = crate::http::lang_from(uri, headers);
-    let mut frame = Frame::new(lang, t(lang, "page.title"));
+    let mut frame = Frame::new(lang, state.district_name());
     frame.face = "kiosk";
     let other = frame.other_lang;
     KioskPage {
@@ -128,9 +128,13 @@ fn kiosk_page(headers: &HeaderMap, uri: &Uri, title_key: &str) -> KioskPage {
     }
 }
 
-async fn kiosk(headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+async fn kiosk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     render(
-        kiosk_page(&headers, &uri, "page.kiosk.title"),
+        kiosk_page(&state, &headers, &uri, "page.kiosk.title"),
         None,
         StatusCode::OK,
     )
@@ -142,7 +146,7 @@ async fn kiosk_hours(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(&uri, &headers);
-    let mut page = kiosk_page(&headers, &uri, "page.kiosk.hours");
+    let mut page = kiosk_page(&state, &headers, &uri, "page.kiosk.hours");
     let today = Utc::now().with_timezone(&district_offset()).date_naive();
     let cal = state.calendar();
     for (h, hours) in org::site_hours_of_kind(state.db.conn(), UnitKind::Hall).await? {

@@ -34,7 +34,7 @@ const EXAMPLES: [&str; 6] = [
     "驾驶证到期了怎么换",
     "身份证丢了怎么补办",
     "灵活就业怎么交社保",
-    "公司地址变了要办什么",
+    "公司要注销怎么办",
 ];
 
 /// Seconds without a touch before the kiosk starts over (as on the kiosk's home).
@@ -73,7 +73,33 @@ impl Words {
     }
 
     pub(crate) fn visits(&self, n: impl std::borrow::Borrow<u8>) -> String {
-        tf(self.lang, "guide.visits", &[("n", n.borrow().to_string())])
+        match *n.borrow() {
+            0 => t(self.lang, "guide.visits_none"),
+            1 => t(self.lang, "guide.visits_one"),
+            n => tf(self.lang, "guide.visits", &[("n", n.to_string())]),
+        }
+    }
+
+    /// The kiosk's notice that it starts over after a spell without a touch.
+    pub(crate) fn idle(&self, seconds: impl std::borrow::Borrow<u32>) -> String {
+        tf(
+            self.lang,
+            "page.kiosk.idle",
+            &[("seconds", seconds.borrow().to_string())],
+        )
+    }
+
+    /// A date the way the page's language writes it.
+    pub(crate) fn date(&self, d: &chrono::NaiveDate) -> String {
+        match self.lang {
+            Lang::ZhCn => format!(
+                "{}年{}月{}日",
+                chrono::Datelike::year(d),
+                chrono::Datelike::month(d),
+                chrono::Datelike::day(d)
+            ),
+            Lang::En => d.format("%-d %B %Y").to_string(),
+        }
     }
 
     pub(crate) fn form(&self, form: &str) -> String {
@@ -154,8 +180,8 @@ async fn kiosk_guide_page(
     guide_for(state, &headers, &uri, f, true).await
 }
 
-fn frame_for(lang: Lang, kiosk: bool) -> Frame {
-    let mut frame = Frame::new(lang, t(lang, "page.title"));
+fn frame_for(state: &AppState, lang: Lang, kiosk: bool) -> Frame {
+    let mut frame = Frame::new(lang, state.district_name());
     if kiosk {
         frame.face = "kiosk";
     }
@@ -177,7 +203,7 @@ async fn guide_for(
             .and_then(|v| v.parse().ok())
     };
     let mut page = GuidePage {
-        frame: frame_for(lang, kiosk),
+        frame: frame_for(&state, lang, kiosk),
         w: Words::new(lang),
         kiosk,
         base: if kiosk { "/kiosk" } else { "" },
@@ -230,6 +256,7 @@ struct ItemPage {
     fee: String,
     steps: Vec<String>,
     objects: String,
+    phone: Option<String>,
     idle_seconds: u32,
 }
 
@@ -265,7 +292,8 @@ async fn item_for(
         .map_err(ApiError::internal)?;
     let card = sites.card(&item, 0.0, state.guide.department(&item.department), None);
     let page = ItemPage {
-        frame: frame_for(lang, kiosk),
+        frame: frame_for(&state, lang, kiosk),
+        phone: sites.center_phone(),
         w: Words::new(lang),
         kiosk,
         base: if kiosk { "/kiosk" } else { "" },

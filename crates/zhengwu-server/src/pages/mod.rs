@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(guide::router())
         .merge(catalog_admin::router())
         .route("/static/zhengwu.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(remember_lang))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -242,17 +243,18 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
     let html = page
         .render()
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
-    let mut res = Html(html).into_response();
-    remember_lang(&req, &mut res, lang);
-    Ok(res)
+    Ok(Html(html).into_response())
 }
 
-/// `?lang=` switches the language and a cookie remembers it.
-fn remember_lang(req: &Request, res: &mut Response, lang: Lang) {
+/// Middleware for every page: `?lang=` switches the language and a cookie remembers it, so
+/// the next page (a form's answer, a link followed) stays in that language.
+async fn remember_lang(req: Request, next: axum::middleware::Next) -> Response {
     let asked = req
         .uri()
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("lang=")));
+    let lang = crate::http::request_lang(&req);
+    let mut res = next.run(req).await;
     if asked {
         let cookie = format!(
             "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
@@ -262,6 +264,7 @@ fn remember_lang(req: &Request, res: &mut Response, lang: Lang) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
+    res
 }
 
 #[derive(Template)]

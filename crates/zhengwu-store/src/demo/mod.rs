@@ -47,6 +47,17 @@ struct SynonymDef {
     expansion: String,
 }
 
+/// The demo district's departments: code → name.
+pub fn department_names() -> Result<BTreeMap<String, String>> {
+    let district: DistrictFile =
+        toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
+    Ok(district
+        .departments
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect())
+}
+
 /// The demo synonym table: (phrase, expansion) rows; phrases are unique.
 pub fn synonyms() -> Result<Vec<(String, String)>> {
     let f: SynonymFile = toml::from_str(SYNONYMS_TOML).map_err(|e| invalid(e.to_string()))?;
