@@ -80,13 +80,10 @@ pub fn evaluate(ix: &SearchIndex, questions: &[Question]) -> Result<Vec<Report>>
                     continue;
                 }
                 r.questions += 1;
-                match rank {
-                    Some(k) => {
-                        r.mrr += 1.0 / (*k as f64 + 1.0);
-                        r.recall_at_1 += f64::from(u8::from(*k == 0));
-                        r.recall_at_3 += f64::from(u8::from(*k < 3));
-                    }
-                    None => {}
+                if let Some(k) = rank {
+                    r.mrr += 1.0 / (*k as f64 + 1.0);
+                    r.recall_at_1 += f64::from(u8::from(*k == 0));
+                    r.recall_at_3 += f64::from(u8::from(*k < 3));
                 }
                 if !rank.is_some_and(|k| k < 3) {
                     r.misses.push(Miss {

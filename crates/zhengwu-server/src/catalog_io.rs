@@ -303,7 +303,7 @@ fn cell_value(d: &Data, cell: Cell) -> Result<Value, String> {
     Ok(match cell {
         Cell::Text => Value::String(text),
         Cell::List | Cell::Lines => Value::Array(
-            text.split(|c| c == '；' || c == ';' || c == '\n')
+            text.split(['；', ';', '\n'])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| Value::String(s.to_owned()))

@@ -155,7 +155,8 @@ async fn bad_items_are_refused_with_the_field_named() {
         .await
         .unwrap()
         .latest;
-    let cases: Vec<(&str, Box<dyn Fn(&mut zhengwu_core::catalog::Item)>)> = vec![
+    type Break = Box<dyn Fn(&mut zhengwu_core::catalog::Item)>;
+    let cases: Vec<(&str, Break)> = vec![
         ("department", Box::new(|i| i.department = "NOPE".into())),
         ("windows", Box::new(|i| i.windows = vec!["Z99".into()])),
         ("item_type", Box::new(|i| i.item_type = "随便".into())),
