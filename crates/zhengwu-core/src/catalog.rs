@@ -127,13 +127,13 @@ impl Item {
             })
         };
         if self.code.is_empty() || !self.code.is_ascii() || self.code.len() > 60 {
-            return err("code", "1–60 ASCII characters".into());
+            return err("code", "code_format".into());
         }
         if self.name.trim().is_empty() {
             return err("name", "empty".into());
         }
         if !ITEM_TYPES.contains(&self.item_type.as_str()) {
-            return err("item_type", format!("unknown type {}", self.item_type));
+            return err("item_type", format!("unknown:{}", self.item_type));
         }
         if self.service_object.is_empty()
             || !self
@@ -141,40 +141,40 @@ impl Item {
                 .iter()
                 .all(|o| o == "自然人" || o == "法人")
         {
-            return err("service_object", "自然人 and/or 法人".into());
+            return err("service_object", "service_object".into());
         }
         if !(0.0..=3650.0).contains(&self.legal_limit_days)
             || !(0.0..=3650.0).contains(&self.promised_limit_days)
         {
-            return err("promised_limit_days", "0 to 3650 working days".into());
+            return err("promised_limit_days", "days_range".into());
         }
         if self.promised_limit_days > self.legal_limit_days && self.legal_limit_days > 0.0 {
-            return err("promised_limit_days", "longer than the legal limit".into());
+            return err("promised_limit_days", "longer_than_legal".into());
         }
         if self.visits > 2 {
-            return err("visits", "0, 1 or 2".into());
+            return err("visits", "visits_range".into());
         }
         if !["none", "partial", "full"].contains(&self.online.as_str()) || self.online_depth > 4 {
-            return err("online", "none, partial or full, depth 0–4".into());
+            return err("online", "online_values".into());
         }
         if !["all", "model", "none"].contains(&self.stations.as_str()) {
-            return err("stations", "all, model or none".into());
+            return err("stations", "stations_values".into());
         }
         if self.halls.is_empty() && self.stations == "none" {
-            return err("halls", "offered nowhere".into());
+            return err("halls", "offered_nowhere".into());
         }
         for m in &self.materials {
             if !["original", "copy", "electronic"].contains(&m.form.as_str())
                 || !["applicant", "shared", "e_licence"].contains(&m.source.as_str())
             {
-                return err("materials", format!("{}: bad form or source", m.name));
+                return err("materials", format!("material_form_source:{}", m.name));
             }
             if let Some(c) = m
                 .checks
                 .iter()
                 .find(|c| !MATERIAL_CHECKS.contains(&c.as_str()))
             {
-                return err("materials", format!("{}: unknown check {c}", m.name));
+                return err("materials", format!("unknown_check:{c}"));
             }
         }
         Ok(())

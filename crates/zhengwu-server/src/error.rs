@@ -72,7 +72,11 @@ impl ApiError {
 
     /// The problem's detail in `lang`, for a page that shows the error in place.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
-        crate::i18n::tf(lang, &format!("error.{}.detail", self.code), &self.args)
+        crate::i18n::tf(
+            lang,
+            &format!("error.{}.detail", self.code),
+            &crate::i18n::localize_args(lang, &self.args),
+        )
     }
 
     pub fn not_found() -> Self {
@@ -269,7 +273,11 @@ pub async fn problem_details(req: Request, next: Next) -> Response {
     args.push(("request_id", request_id.clone()));
     args.push(("status", status.as_u16().to_string()));
     let title = i18n::t(lang, &format!("error.{code}.title"));
-    let detail = i18n::tf(lang, &format!("error.{code}.detail"), &args);
+    let detail = i18n::tf(
+        lang,
+        &format!("error.{code}.detail"),
+        &i18n::localize_args(lang, &args),
+    );
     let (mut parts, _) = res.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(

@@ -170,14 +170,14 @@ impl References {
         if !self.departments.contains_key(&item.department) {
             return Err(StoreError::invalid(
                 "department",
-                format!("no department {}", item.department),
+                format!("no_department:{}", item.department),
             ));
         }
         if let Some(h) = item.halls.iter().find(|h| !self.halls.contains(*h)) {
-            return Err(StoreError::invalid("halls", format!("no hall {h}")));
+            return Err(StoreError::invalid("halls", format!("no_hall:{h}")));
         }
         if let Some(w) = item.windows.iter().find(|w| !self.windows.contains(*w)) {
-            return Err(StoreError::invalid("windows", format!("no window {w}")));
+            return Err(StoreError::invalid("windows", format!("no_window:{w}")));
         }
         Ok(())
     }
@@ -344,7 +344,7 @@ pub async fn save(
     actor: &Actor,
 ) -> Result<ItemSummary> {
     if item.code != code {
-        return Err(StoreError::invalid("code", "an item's code cannot change"));
+        return Err(StoreError::invalid("code", "code_fixed"));
     }
     let m = find_item(tx, code).await?;
     fresh(&m, expected_revision)?;
@@ -411,10 +411,7 @@ pub async fn publish(
     let latest = find_version(tx, m.id, m.latest_version).await?;
     let state = VersionState::parse(&latest.state);
     if state == VersionState::Published {
-        return Err(StoreError::invalid(
-            "status",
-            "the newest version is already published",
-        ));
+        return Err(StoreError::invalid("status", "already_published"));
     }
     let item = parse_body(&latest.body)?;
     if let Some(prev) = m.published_version.filter(|v| *v != m.latest_version) {
@@ -460,12 +457,12 @@ pub async fn withdraw(
 ) -> Result<ItemSummary> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(StoreError::invalid("reason", "1–500 characters"));
+        return Err(StoreError::invalid("reason", "length:1-500"));
     }
     let m = find_item(tx, code).await?;
     fresh(&m, expected_revision)?;
     let Some(v) = m.published_version else {
-        return Err(StoreError::invalid("status", "the item is not published"));
+        return Err(StoreError::invalid("status", "not_published"));
     };
     let p = find_version(tx, m.id, v).await?;
     let mut am: catalog_version::ActiveModel = p.into();
@@ -679,10 +676,10 @@ pub async fn set_synonym(
     let phrase = phrase.trim();
     let expansion = expansion.trim();
     if phrase.is_empty() || phrase.chars().count() > 50 {
-        return Err(StoreError::invalid("phrase", "1–50 characters"));
+        return Err(StoreError::invalid("phrase", "length:1-50"));
     }
     if expansion.is_empty() || expansion.chars().count() > 200 {
-        return Err(StoreError::invalid("expansion", "1–200 characters"));
+        return Err(StoreError::invalid("expansion", "length:1-200"));
     }
     let existing = catalog_synonym::Entity::find()
         .filter(catalog_synonym::Column::Phrase.eq(phrase))

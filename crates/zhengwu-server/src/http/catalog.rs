@@ -230,8 +230,11 @@ pub struct ItemsQuery {
     q: Option<String>,
     /// `published` (the default), or — for administrators — `draft` or `withdrawn`.
     status: Option<String>,
+    /// How many items to skip (0–1,000,000).
+    #[param(maximum = 1_000_000)]
     offset: Option<u64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
 }
 
@@ -270,6 +273,10 @@ async fn list_items(
     if status != Some(Status::Published) {
         caller.require(CATALOG_ADMINS)?;
     }
+    let offset = q.offset.unwrap_or(0);
+    if offset > 1_000_000 {
+        return Err(ApiError::invalid_field("offset", "0 to 1000000"));
+    }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "1 to 500"));
@@ -280,7 +287,7 @@ async fn list_items(
             status,
             department: q.department.filter(|d| !d.is_empty()),
             text: q.q,
-            offset: q.offset.unwrap_or(0).min(1_000_000),
+            offset,
             limit,
         },
     )
@@ -362,6 +369,7 @@ fn parse_item(v: serde_json::Value) -> Result<Item, ApiError> {
     responses(
         (status = 201, description = "Created as a draft", body = ItemSummary),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -401,6 +409,7 @@ pub struct SaveBody {
     responses(
         (status = 200, description = "Saved", body = ItemSummary),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -438,6 +447,7 @@ pub struct RevisionBody {
     responses(
         (status = 200, description = "Published", body = ItemSummary),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -503,6 +513,7 @@ pub struct WithdrawBody {
     responses(
         (status = 200, description = "Withdrawn", body = ItemSummary),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -571,6 +582,7 @@ pub struct SynonymBody {
     responses(
         (status = 204, description = "Set"),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Empty or too long", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -97,6 +97,39 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     s
 }
 
+/// A reason code from the domain (`empty`, `no_department:NOPE`) in words: the catalog's
+/// `reason.{code}` with `{detail}` filled; the code itself when the catalog lacks it.
+pub fn reason(lang: Lang, code: &str) -> String {
+    let (head, detail) = code.split_once(':').unwrap_or((code, ""));
+    let key = format!("reason.{head}");
+    if has(&key) {
+        tf(lang, &key, &[("detail", detail.to_owned())])
+    } else {
+        code.to_owned()
+    }
+}
+
+/// An input field's name in words (`field.{name}`, else the catalog editor's label).
+pub fn field(lang: Lang, name: &str) -> String {
+    for key in [format!("field.{name}"), format!("catalog.f.{name}")] {
+        if has(&key) {
+            return t(lang, &key);
+        }
+    }
+    name.to_owned()
+}
+
+/// The arguments of an error message in words: reasons and field names translated.
+pub fn localize_args(lang: Lang, args: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    args.iter()
+        .map(|(k, v)| match *k {
+            "reason" => (*k, reason(lang, v)),
+            "field" => (*k, field(lang, v)),
+            _ => (*k, v.clone()),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use zhengwu_core::catalog::{Faq, Fee, ITEM_TYPES, Item, MATERIAL_CHECKS, Material};
 use zhengwu_store::StoreError;
-use zhengwu_store::catalog::{self, ItemFilter, References, Status, VersionSummary};
+use zhengwu_store::catalog::{self, ItemFilter, References, Status, VersionState, VersionSummary};
+use zhengwu_store::org;
 
 use super::Frame;
 use super::console::render;
@@ -93,6 +94,15 @@ struct ListPage {
 
 const PAGE_ROWS: u64 = 50;
 
+impl ListPage {
+    fn department(&self, code: &str) -> String {
+        self.departments
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(_, n)| n.clone())
+    }
+}
+
 async fn list_page(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,7 +143,7 @@ async fn list_page(
         urlencode(&q.q)
     );
     let page = ListPage {
-        frame: Frame::new(lang, t(lang, "page.title")),
+        frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),
         status: q.status,
         department: q.department,
@@ -176,11 +186,17 @@ struct EditPage {
     latest_state: String,
     published_version: Option<i32>,
     versions: Vec<VersionSummary>,
+    /// The newest version's number, and whether it can be published (a draft, or withdrawn).
+    latest_version: i32,
+    can_publish: bool,
+    /// What was typed into number fields that could not be read, kept to show it again.
+    raw: HashMap<String, String>,
+    /// Hall codes with their names.
+    hall_names: Vec<(String, String)>,
     errors: Vec<String>,
     notice: Option<String>,
     conflict: Vec<String>,
     departments: Vec<(String, String)>,
-    halls: Vec<String>,
     item_types: Vec<&'static str>,
     checks: Vec<&'static str>,
     blank_materials: usize,
@@ -195,6 +211,14 @@ impl EditPage {
 
     fn has<T: PartialEq<str>>(&self, v: &[T], x: &str) -> bool {
         v.iter().any(|y| y == x)
+    }
+
+    /// A number field's value: what was typed when it could not be read, else the item's.
+    fn v(&self, key: impl AsRef<str>, value: impl std::fmt::Display) -> String {
+        self.raw
+            .get(key.as_ref())
+            .cloned()
+            .unwrap_or_else(|| value.to_string())
     }
 }
 
@@ -229,7 +253,15 @@ fn blank_item() -> Item {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the edit form shows besides the item.
+#[derive(Default)]
+struct FormState {
+    errors: Vec<String>,
+    notice: Option<String>,
+    conflict: Vec<String>,
+    raw: HashMap<String, String>,
+}
+
 async fn edit_page_for(
     state: &AppState,
     lang: Lang,
@@ -237,34 +269,44 @@ async fn edit_page_for(
     code: Option<&str>,
     item: Item,
     revision: i64,
-    errors: Vec<String>,
-    notice: Option<String>,
-    conflict: Vec<String>,
+    f: FormState,
 ) -> Result<EditPage, ApiError> {
     let db = state.db.conn();
     let refs = References::load(db).await?;
-    let (status, latest_state, published_version, versions) = match code {
-        Some(c) => {
-            let r = catalog::get(db, c).await?;
-            (
-                t(
-                    lang,
-                    &format!("catalog.status.{}", r.summary.status.as_str()),
-                ),
-                t(
-                    lang,
-                    &format!("catalog.version.{}", r.latest_state.as_str()),
-                ),
-                r.summary.published_version,
-                catalog::versions(db, c).await?,
-            )
-        }
-        None => (String::new(), String::new(), None, Vec::new()),
-    };
-    let mut halls: Vec<String> = refs.halls.into_iter().collect();
-    halls.sort();
+    let (status, latest_state, published_version, versions, latest_version, can_publish) =
+        match code {
+            Some(c) => {
+                let r = catalog::get(db, c).await?;
+                (
+                    t(
+                        lang,
+                        &format!("catalog.status.{}", r.summary.status.as_str()),
+                    ),
+                    t(
+                        lang,
+                        &format!("catalog.version.{}", r.latest_state.as_str()),
+                    ),
+                    r.summary.published_version,
+                    catalog::versions(db, c).await?,
+                    r.summary.latest_version,
+                    r.latest_state != VersionState::Published,
+                )
+            }
+            None => (String::new(), String::new(), None, Vec::new(), 1, false),
+        };
+    let hall_names = org::list_units(
+        db,
+        &org::UnitFilter {
+            kind: Some(org::UnitKind::Hall),
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|u| (u.code, u.name))
+    .collect();
     Ok(EditPage {
-        frame: Frame::new(lang, t(lang, "page.title")),
+        frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),
         csrf: csrf.token.clone(),
         code: code.map(str::to_owned),
@@ -277,11 +319,14 @@ async fn edit_page_for(
         latest_state,
         published_version,
         versions,
-        errors,
-        notice,
-        conflict,
+        latest_version,
+        can_publish,
+        raw: f.raw,
+        hall_names,
+        errors: f.errors,
+        notice: f.notice,
+        conflict: f.conflict,
         departments: refs.departments.into_iter().collect(),
-        halls,
         item_types: ITEM_TYPES.to_vec(),
         checks: MATERIAL_CHECKS.to_vec(),
     })
@@ -305,9 +350,7 @@ async fn new_page(
         None,
         blank_item(),
         0,
-        Vec::new(),
-        None,
-        Vec::new(),
+        FormState::default(),
     )
     .await?;
     render(page, Some(&csrf), StatusCode::OK)
@@ -346,9 +389,10 @@ async fn edit_page(
         Some(&code),
         r.latest,
         r.summary.revision,
-        Vec::new(),
-        notice,
-        Vec::new(),
+        FormState {
+            notice,
+            ..Default::default()
+        },
     )
     .await?;
     render(page, Some(&csrf), StatusCode::OK)
@@ -404,25 +448,27 @@ impl FormData {
         lang: Lang,
         k: &str,
         label: &str,
-        errors: &mut Vec<String>,
+        bad: &mut Bad,
     ) -> T {
         let v = self.get(k);
         if v.is_empty() {
             return T::default();
         }
         v.parse().unwrap_or_else(|_| {
-            errors.push(tf(
+            bad.errors.push(tf(
                 lang,
                 "catalog.form.not_a_number",
                 &[("field", t(lang, label)), ("value", v.clone())],
             ));
+            bad.raw.insert(k.to_owned(), v.clone());
             T::default()
         })
     }
 
-    /// The item the form describes, and what could not be read.
-    fn item(&self, lang: Lang) -> (Item, Vec<String>) {
-        let mut errors = Vec::new();
+    /// The item the form describes, what could not be read, and what was typed there.
+    fn item(&self, lang: Lang) -> (Item, Vec<String>, HashMap<String, String>) {
+        let mut bad = Bad::default();
+        let errors = &mut bad;
         let mut item = blank_item();
         item.code = self.get("code");
         item.basic_code = self.get("basic_code");
@@ -435,21 +481,20 @@ impl FormData {
             lang,
             "legal_limit_days",
             "catalog.f.legal_limit_days",
-            &mut errors,
+            errors,
         );
         item.promised_limit_days = self.number(
             lang,
             "promised_limit_days",
             "catalog.f.promised_limit_days",
-            &mut errors,
+            errors,
         );
         item.instant = self.on("instant");
         item.conditions = self.get("conditions");
         item.steps = self.lines("steps");
-        item.visits = self.number(lang, "visits", "catalog.f.visits", &mut errors);
+        item.visits = self.number(lang, "visits", "catalog.f.visits", errors);
         item.online = self.get("online");
-        item.online_depth =
-            self.number(lang, "online_depth", "catalog.f.online_depth", &mut errors);
+        item.online_depth = self.number(lang, "online_depth", "catalog.f.online_depth", errors);
         item.bookable = self.on("bookable");
         item.halls = self.all("halls");
         item.windows = self.words("windows");
@@ -460,7 +505,7 @@ impl FormData {
             match chrono::NaiveDate::parse_from_str(&self.get("effective_from"), "%Y-%m-%d") {
                 Ok(d) => d,
                 Err(_) => {
-                    errors.push(tf(
+                    errors.errors.push(tf(
                         lang,
                         "catalog.form.not_a_date",
                         &[("value", self.get("effective_from"))],
@@ -482,7 +527,7 @@ impl FormData {
                 required: self.on(&p("required")),
                 condition: self.get(&p("condition")),
                 form: self.get(&p("form")),
-                copies: self.number(lang, &p("copies"), "catalog.f.copies", &mut errors),
+                copies: self.number(lang, &p("copies"), "catalog.f.copies", errors),
                 source: self.get(&p("source")),
                 shared_from: self.get(&p("shared_from")),
                 checks: self.all(&p("checks")),
@@ -518,8 +563,15 @@ impl FormData {
                 a: self.get(&p("a")),
             });
         }
-        (item, errors)
+        (item, bad.errors, bad.raw)
     }
+}
+
+/// What a form's number and date fields could not read.
+#[derive(Default)]
+struct Bad {
+    errors: Vec<String>,
+    raw: HashMap<String, String>,
 }
 
 /// A store error as a line for the form.
@@ -529,8 +581,8 @@ fn form_error(lang: Lang, e: &StoreError) -> String {
             lang,
             "catalog.form.invalid",
             &[
-                ("field", t(lang, &format!("catalog.f.{field}"))),
-                ("message", message.clone()),
+                ("field", crate::i18n::field(lang, field)),
+                ("message", crate::i18n::reason(lang, message)),
             ],
         ),
         StoreError::Conflict { constraint } => {
@@ -554,7 +606,7 @@ async fn new_submit(
     let form = FormData::new(pairs);
     csrf::verify(&headers, &form.get("csrf"))?;
     let lang = lang_of(&headers, &uri);
-    let (item, mut errors) = form.item(lang);
+    let (item, mut errors, raw) = form.item(lang);
     if errors.is_empty() {
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
         let refs = References::load(&tx).await?;
@@ -574,7 +626,20 @@ async fn new_submit(
         }
     }
     let csrf = Csrf::for_request(&headers)?;
-    let page = edit_page_for(&state, lang, &csrf, None, item, 0, errors, None, Vec::new()).await?;
+    let page = edit_page_for(
+        &state,
+        lang,
+        &csrf,
+        None,
+        item,
+        0,
+        FormState {
+            errors,
+            raw,
+            ..Default::default()
+        },
+    )
+    .await?;
     render(page, Some(&csrf), StatusCode::UNPROCESSABLE_ENTITY)
 }
 
@@ -609,60 +674,76 @@ async fn edit_submit(
     let actor = caller.actor(&ip);
     let revision: i64 = form.get("revision").parse().unwrap_or(-1);
     let action = form.get("action");
-    let (mut item, mut errors) = form.item(lang);
+    let done = |what: &str| -> Result<Response, ApiError> {
+        Ok(Redirect::to(&format!(
+            "/console/catalog/items/{}?saved={what}",
+            urlencode(&code)
+        ))
+        .into_response())
+    };
+    // Publishing and withdrawing carry no guide: on failure, show the item as it is now.
+    if action == "publish" || action == "withdraw" {
+        let outcome = if action == "publish" {
+            publish(&state, &actor, &code, revision).await.map(|_| ())
+        } else {
+            withdraw(&state, &actor, &code, revision, &form.get("reason"))
+                .await
+                .map(|_| ())
+        };
+        let e = match outcome {
+            Ok(()) => return done(&action),
+            Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
+            Err(e) => return Err(e),
+        };
+        let message = if e.code == "stale" {
+            t(lang, "catalog.form.stale_action")
+        } else {
+            e.message(lang)
+        };
+        let now = catalog::get(state.db.conn(), &code).await?;
+        let csrf = Csrf::for_request(&headers)?;
+        let page = edit_page_for(
+            &state,
+            lang,
+            &csrf,
+            Some(&code),
+            now.latest,
+            now.summary.revision,
+            FormState {
+                errors: vec![message],
+                ..Default::default()
+            },
+        )
+        .await?;
+        return render(page, Some(&csrf), e.status);
+    }
+    let (mut item, mut errors, raw) = form.item(lang);
     item.code = code.clone();
     let mut conflict = Vec::new();
     let mut current_revision = revision;
-    let outcome = match action.as_str() {
-        "publish" => publish(&state, &actor, &code, revision).await.map(|_| ()),
-        "withdraw" => withdraw(&state, &actor, &code, revision, &form.get("reason"))
-            .await
-            .map(|_| ()),
-        _ if !errors.is_empty() => Ok(()),
-        _ => {
-            let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-            let refs = References::load(&tx).await?;
-            match catalog::save(&tx, &refs, &code, item.clone(), revision, &actor).await {
-                Ok(_) => {
-                    tx.commit().await.map_err(StoreError::from)?;
-                    Ok(())
-                }
-                Err(e) => Err(e.into()),
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        let refs = References::load(&tx).await?;
+        match catalog::save(&tx, &refs, &code, item.clone(), revision, &actor).await {
+            Ok(_) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                return done("save");
             }
+            Err(StoreError::Stale { current, .. }) => {
+                drop(tx);
+                // Someone else saved first: keep what this editor typed, say what differs.
+                let now = catalog::get(state.db.conn(), &code).await?;
+                conflict = differing(lang, &item, &now.latest);
+                current_revision = current;
+                status = StatusCode::CONFLICT;
+                errors.push(t(lang, "catalog.form.stale"));
+            }
+            Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
+                errors.push(form_error(lang, &e));
+            }
+            Err(e) => return Err(e.into()),
         }
-    };
-    match outcome {
-        Ok(()) if errors.is_empty() => {
-            let done = match action.as_str() {
-                "publish" | "withdraw" => action.as_str(),
-                _ => "save",
-            };
-            return Ok(Redirect::to(&format!(
-                "/console/catalog/items/{}?saved={done}",
-                urlencode(&code)
-            ))
-            .into_response());
-        }
-        Ok(()) => {}
-        Err(e) if e.code == "stale" => {
-            // Someone else saved first: keep what this editor typed, say what differs.
-            let now = catalog::get(state.db.conn(), &code).await?;
-            conflict = differing(lang, &item, &now.latest);
-            current_revision = now.summary.revision;
-            errors.push(t(lang, "catalog.form.stale"));
-        }
-        Err(e)
-            if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT =>
-        {
-            errors.push(e.message(lang));
-        }
-        Err(e) => return Err(e),
-    }
-    if action == "publish" || action == "withdraw" {
-        // Nothing typed is at stake: show the item as it is now.
-        let now = catalog::get(state.db.conn(), &code).await?;
-        item = now.latest;
-        current_revision = now.summary.revision;
     }
     let csrf = Csrf::for_request(&headers)?;
     let page = edit_page_for(
@@ -672,12 +753,15 @@ async fn edit_submit(
         Some(&code),
         item,
         current_revision,
-        errors,
-        None,
-        conflict,
+        FormState {
+            errors,
+            conflict,
+            raw,
+            ..Default::default()
+        },
     )
     .await?;
-    render(page, Some(&csrf), StatusCode::CONFLICT)
+    render(page, Some(&csrf), status)
 }
 
 #[derive(Template)]
@@ -704,7 +788,7 @@ async fn synonyms_page(
     let lang = lang_of(&headers, &uri);
     let csrf = Csrf::for_request(&headers)?;
     let page = SynonymsPage {
-        frame: Frame::new(lang, t(lang, "page.title")),
+        frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),
         csrf: csrf.token.clone(),
         rows: catalog::synonyms(state.db.conn()).await?,
@@ -744,7 +828,7 @@ async fn synonyms_submit(
         Err(e) if e.status.is_client_error() => {
             let csrf = Csrf::for_request(&headers)?;
             let page = SynonymsPage {
-                frame: Frame::new(lang, t(lang, "page.title")),
+                frame: Frame::new(lang, state.district_name()),
                 w: Words::new(lang),
                 csrf: csrf.token.clone(),
                 rows: catalog::synonyms(state.db.conn()).await?,
@@ -769,14 +853,19 @@ struct TransferPage {
     problem: Option<String>,
 }
 
-async fn transfer_page(caller: Caller, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+async fn transfer_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     if let Some(r) = admit(&caller)? {
         return Ok(r);
     }
     let lang = lang_of(&headers, &uri);
     let csrf = Csrf::for_request(&headers)?;
     let page = TransferPage {
-        frame: Frame::new(lang, t(lang, "page.title")),
+        frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),
         csrf: csrf.token.clone(),
         result: None,
@@ -814,7 +903,7 @@ async fn import_submit(
     csrf::verify(&headers, &token)?;
     let csrf = Csrf::for_request(&headers)?;
     let mut page = TransferPage {
-        frame: Frame::new(lang, t(lang, "page.title")),
+        frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),
         csrf: csrf.token.clone(),
         result: None,

@@ -80,6 +80,15 @@ impl Words {
         }
     }
 
+    /// A field's name and a domain reason code in words (import reports, form errors).
+    pub(crate) fn field(&self, name: &str) -> String {
+        crate::i18n::field(self.lang, name)
+    }
+
+    pub(crate) fn reason(&self, code: &str) -> String {
+        crate::i18n::reason(self.lang, code)
+    }
+
     /// The kiosk's notice that it starts over after a spell without a touch.
     pub(crate) fn idle(&self, seconds: impl std::borrow::Borrow<u32>) -> String {
         tf(
