@@ -61,6 +61,21 @@ pub struct Material {
     pub source: String,
     pub shared_from: String,
     pub checks: Vec<String>,
+    /// The blank form to fill in: a link to a stored file (`/catalog/files/…`) or an
+    /// `https://` address; empty when the material is not a form.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub blank_form: String,
+    /// A filled-in sample of the form, as a link like `blank_form`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sample: String,
+}
+
+/// Whether a material's form link is acceptable: empty, a stored file, or an https address.
+pub fn valid_link(link: &str) -> bool {
+    link.is_empty()
+        || (link.len() <= 300
+            && (link.starts_with("/catalog/files/") || link.starts_with("https://"))
+            && !link.contains(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>'))
 }
 
 impl Material {
@@ -168,6 +183,9 @@ impl Item {
                 || !["applicant", "shared", "e_licence"].contains(&m.source.as_str())
             {
                 return err("materials", format!("material_form_source:{}", m.name));
+            }
+            if !valid_link(&m.blank_form) || !valid_link(&m.sample) {
+                return err("materials", format!("form_link:{}", m.name));
             }
             if let Some(c) = m
                 .checks

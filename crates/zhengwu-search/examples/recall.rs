@@ -65,10 +65,15 @@ fn main() {
     )
     .unwrap();
     let mut questions = Vec::new();
-    for f in ["enterprise", "citizen"] {
-        questions.extend(
-            eval::parse_questions(&read(&format!("tests/guide/questions-{f}.toml"))).unwrap(),
-        );
+    let mut files: Vec<_> = std::fs::read_dir(format!("{root}/tests/guide"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("questions-") && n.ends_with(".toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        questions.extend(eval::parse_questions(&read(&format!("tests/guide/{f}"))).unwrap());
     }
     let show_misses = std::env::args().any(|a| a == "--misses");
     let split_filter = std::env::args().find_map(|a| a.strip_prefix("--split=").map(str::to_owned));

@@ -136,6 +136,8 @@ const ITEM_COLS: &[Col] = &[
 
 const MATERIAL_COLS: &[Col] = &[
     ("实施编码", "code", Cell::Text),
+    ("空白表格", "blank_form", Cell::Text),
+    ("填写样例", "sample", Cell::Text),
     ("材料名称", "name", Cell::Text),
     ("必要", "required", Cell::Bool),
     ("需要的情形", "condition", Cell::Text),
@@ -449,6 +451,95 @@ fn parse_xlsx(body: &[u8]) -> (Vec<(At, Item)>, Vec<RowError>) {
         }
     }
     (out, errors)
+}
+
+/// Name endings of materials that are forms to fill in.
+const FORM_ENDINGS: [&str; 7] = [
+    "表",
+    "申请书",
+    "承诺书",
+    "委托书",
+    "声明书",
+    "协议书",
+    "申报书",
+];
+
+/// The demo's blank form and filled sample of a material that is a form (see
+/// [`zhengwu_store::demo::FormMaker`]): a one-sheet workbook with the fields an applicant
+/// fills in, and the same filled in for a made-up applicant.
+pub fn demo_forms(
+    item: &Item,
+    m: &zhengwu_core::catalog::Material,
+) -> Option<((String, Vec<u8>), (String, Vec<u8>))> {
+    if m.source != "applicant" || !FORM_ENDINGS.iter().any(|e| m.name.ends_with(e)) {
+        return None;
+    }
+    let company = item.for_enterprises() && !item.for_citizens();
+    let fields: [(&str, &str); 8] = if company {
+        [
+            ("单位名称", "大连星海智能科技有限公司"),
+            ("统一社会信用代码", "91210231MA0Y7K8X2B"),
+            ("法定代表人", "张伟"),
+            ("经办人及联系电话", "李娜 13804110003"),
+            ("住所", "辽宁省大连市高新区黄浦路 500 号"),
+            ("申请事项", item.name.as_str()),
+            ("申请内容", "（按实际情况写明申请的具体内容）"),
+            ("签章及日期", "（加盖公章）2026 年 11 月 25 日"),
+        ]
+    } else {
+        [
+            ("申请人姓名", "王小明"),
+            ("公民身份号码", "210211199001011234"),
+            ("联系电话", "13904110002"),
+            ("现住址", "辽宁省大连市高新区七贤岭街道 1 号"),
+            ("户籍地址", "辽宁省大连市甘井子区"),
+            ("申请事项", item.name.as_str()),
+            ("申请理由", "（按实际情况写明申请理由）"),
+            ("签名及日期", "王小明 2026 年 11 月 25 日"),
+        ]
+    };
+    let sheet = |sample: bool| -> Option<Vec<u8>> {
+        let mut wb = Workbook::new();
+        let title = Format::new().set_bold().set_font_size(16);
+        let label = Format::new()
+            .set_bold()
+            .set_border(rust_xlsxwriter::FormatBorder::Thin);
+        let cell = Format::new()
+            .set_border(rust_xlsxwriter::FormatBorder::Thin)
+            .set_text_wrap();
+        let ws = wb.add_worksheet();
+        ws.set_name(if sample { "样例" } else { "表格" }).ok()?;
+        ws.set_column_width(0, 22).ok()?;
+        ws.set_column_width(1, 48).ok()?;
+        ws.write_string_with_format(0, 0, &m.name, &title).ok()?;
+        let note = if sample {
+            "填写样例，仅供参考；信息均为虚构。"
+        } else {
+            "请用黑色签字笔填写，或电子填写后打印签字。"
+        };
+        ws.write_string(1, 0, note).ok()?;
+        for (r, (l, v)) in fields.iter().enumerate() {
+            let r = u32::try_from(r).ok()? + 3;
+            ws.write_string_with_format(r, 0, *l, &label).ok()?;
+            let value = if sample || *l == "申请事项" {
+                *v
+            } else {
+                ""
+            };
+            ws.write_string_with_format(r, 1, value, &cell).ok()?;
+            ws.set_row_height(r, 28).ok()?;
+        }
+        wb.save_to_buffer().ok()
+    };
+    let base: String = m
+        .name
+        .chars()
+        .filter(|c| !"/\\\"<>?#%&".contains(*c))
+        .collect();
+    Some((
+        (format!("{base}（空白）.xlsx"), sheet(false)?),
+        (format!("{base}（样例）.xlsx"), sheet(true)?),
+    ))
 }
 
 #[cfg(test)]

@@ -225,9 +225,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let demo_password = db.resolve()?.0.demo_password;
             let db = open_database(&db).await?;
             let summary = if reset {
-                zhengwu_store::demo::reset(&db).await?
+                zhengwu_store::demo::reset_with(&db, Some(&crate::catalog_io::demo_forms)).await?
             } else {
-                zhengwu_store::demo::load(&db).await?
+                zhengwu_store::demo::load_with(&db, Some(&crate::catalog_io::demo_forms)).await?
             };
             println!("{}", serde_json::to_string_pretty(&summary)?);
             crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;

@@ -46,6 +46,9 @@ pub struct Config {
     /// `None`: the SQLite file in `data_dir`.
     pub database_url: Option<Secret>,
     pub demo: bool,
+    /// With the demo, make a blank form and a filled sample for the catalog's forms (a few
+    /// hundred small spreadsheets; tests turn it off to start faster).
+    pub demo_forms: bool,
     pub log_format: LogFormat,
     pub notify: NotifyConfig,
     /// Largest request body accepted, in bytes.
@@ -110,6 +113,7 @@ impl Config {
             data_dir: data_dir.into(),
             database_url: None,
             demo: true,
+            demo_forms: true,
             log_format: LogFormat::Text,
             notify: NotifyConfig::default(),
             max_body_bytes: 1 << 20,

@@ -157,6 +157,9 @@ pub struct CardMaterial {
     /// e-licence.
     pub shared: bool,
     pub shared_from: String,
+    /// Links to the blank form and a filled sample, when the material is a form.
+    pub blank_form: String,
+    pub sample: String,
 }
 
 /// A place where the item is handled.
@@ -368,6 +371,8 @@ impl Sites {
                     copies: m.copies,
                     shared: m.is_shared(),
                     shared_from: m.shared_from.clone(),
+                    blank_form: m.blank_form.clone(),
+                    sample: m.sample.clone(),
                 })
                 .collect(),
             materials_to_bring: item.materials.len() - shared,

@@ -78,7 +78,12 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
         tracing::info!(days = seeded, "seeded the working-day calendar");
     }
     if config.demo && zhengwu_store::demo::is_empty(db.conn()).await? {
-        let s = zhengwu_store::demo::load(&db).await?;
+        let forms: Option<&zhengwu_store::demo::FormMaker> = if config.demo_forms {
+            Some(&crate::catalog_io::demo_forms)
+        } else {
+            None
+        };
+        let s = zhengwu_store::demo::load_with(&db, forms).await?;
         tracing::info!(
             halls = s.halls,
             windows = s.windows,

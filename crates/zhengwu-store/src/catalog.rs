@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use zhengwu_core::catalog::Item;
 
 use crate::audit::{self, Actor};
-use crate::entity::{catalog_item, catalog_synonym, catalog_version, org_unit};
+use crate::entity::{catalog_file, catalog_item, catalog_synonym, catalog_version, org_unit};
 use crate::{Result, StoreError};
 
 /// Where an item stands.
@@ -843,8 +843,165 @@ pub async fn seed(
 
 /// Empties the catalog (the demo's reset).
 pub async fn clear(tx: &impl ConnectionTrait) -> Result<()> {
+    catalog_file::Entity::delete_many().exec(tx).await?;
     catalog_version::Entity::delete_many().exec(tx).await?;
     catalog_item::Entity::delete_many().exec(tx).await?;
     catalog_synonym::Entity::delete_many().exec(tx).await?;
     Ok(())
+}
+
+/// The kinds of file a form may be.
+pub const FILE_TYPES: [(&str, &str); 6] = [
+    ("pdf", "application/pdf"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    ("doc", "application/msword"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+];
+
+/// The largest form file, in bytes.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// A stored file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FileInfo {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Where it is served: put this in a material's `blank_form` or `sample`.
+    pub url: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub uploaded_by: String,
+}
+
+impl From<&catalog_file::Model> for FileInfo {
+    fn from(m: &catalog_file::Model) -> Self {
+        Self {
+            id: m.id,
+            file_name: m.file_name.clone(),
+            content_type: m.content_type.clone(),
+            size: m.size,
+            sha256: m.sha256.clone(),
+            url: format!("/catalog/files/{}/{}", m.id, m.file_name),
+            uploaded_at: m.uploaded_at,
+            uploaded_by: m.uploaded_by.clone(),
+        }
+    }
+}
+
+/// Stores a form file. The name's extension decides its type (PDF, Word, Excel, PNG, JPEG);
+/// the same bytes stored twice are kept once.
+pub async fn put_file(
+    tx: &impl ConnectionTrait,
+    file_name: &str,
+    bytes: &[u8],
+    actor: &Actor,
+) -> Result<FileInfo> {
+    let name: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '?' | '#' | '%' | '&'))
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(StoreError::invalid("file_name", "length:1-120"));
+    }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let Some((_, content_type)) = FILE_TYPES.iter().find(|(e, _)| *e == ext) else {
+        return Err(StoreError::invalid("file_name", format!("file_type:{ext}")));
+    };
+    if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
+        return Err(StoreError::invalid("file", "file_size"));
+    }
+    let sha256 = zhengwu_core::secret::sha256_hex(bytes);
+    if let Some(m) = catalog_file::Entity::find()
+        .filter(catalog_file::Column::Sha256.eq(&sha256))
+        .filter(catalog_file::Column::FileName.eq(&name))
+        .one(tx)
+        .await?
+    {
+        return Ok((&m).into());
+    }
+    let m = catalog_file::ActiveModel {
+        file_name: Set(name),
+        content_type: Set((*content_type).to_owned()),
+        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        sha256: Set(sha256),
+        bytes: Set(bytes.to_vec()),
+        uploaded_at: Set(Utc::now()),
+        uploaded_by: Set(actor.label.clone()),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    let info = FileInfo::from(&m);
+    audit::append(
+        tx,
+        audit::NewEntry {
+            actor,
+            action: "catalog.file_upload",
+            record_type: "catalog_file",
+            record_id: Some(m.id.to_string()),
+            summary: serde_json::json!({"file_name": info.file_name, "size": info.size, "sha256": info.sha256}),
+        },
+    )
+    .await?;
+    Ok(info)
+}
+
+/// A stored file and its bytes.
+pub async fn get_file(db: &impl ConnectionTrait, id: i64) -> Result<(FileInfo, Vec<u8>)> {
+    let m = catalog_file::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("file", id))?;
+    Ok(((&m).into(), m.bytes))
+}
+
+/// The stored files, newest first (without their bytes).
+pub async fn list_files(db: &impl ConnectionTrait) -> Result<Vec<FileInfo>> {
+    Ok(catalog_file::Entity::find()
+        .select_only()
+        .columns([
+            catalog_file::Column::Id,
+            catalog_file::Column::FileName,
+            catalog_file::Column::ContentType,
+            catalog_file::Column::Size,
+            catalog_file::Column::Sha256,
+            catalog_file::Column::UploadedAt,
+            catalog_file::Column::UploadedBy,
+        ])
+        .order_by_desc(catalog_file::Column::Id)
+        .into_tuple::<(i64, String, String, i64, String, DateTime<Utc>, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(
+            |(id, file_name, content_type, size, sha256, uploaded_at, uploaded_by)| FileInfo {
+                url: format!("/catalog/files/{id}/{file_name}"),
+                id,
+                file_name,
+                content_type,
+                size,
+                sha256,
+                uploaded_at,
+                uploaded_by,
+            },
+        )
+        .collect())
 }

@@ -19,8 +19,8 @@ use zhengwu_core::roles::Role;
 use zhengwu_search::Audience;
 use zhengwu_store::StoreError;
 use zhengwu_store::catalog::{
-    self, ImportSummary, ItemFilter, ItemSummary, References, Status, SynonymRow, VersionState,
-    VersionSummary,
+    self, FileInfo, ImportSummary, ItemFilter, ItemSummary, References, Status, SynonymRow,
+    VersionState, VersionSummary,
 };
 use zhengwu_store::org::Location;
 
@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_synonym))
         .routes(routes!(export_catalog))
         .routes(routes!(import_catalog))
+        .routes(routes!(list_files, upload_file))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -823,4 +824,69 @@ pub async fn import(
         .await
         .map_err(ApiError::internal)?;
     Ok((ImportReport { imported, errors }, true))
+}
+
+/// The stored form files, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/catalog/files", tag = "catalog",
+    responses(
+        (status = 200, description = "The files", body = Vec<FileInfo>),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_files(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<FileInfo>>, ApiError> {
+    caller.require(CATALOG_ADMINS)?;
+    Ok(Json(catalog::list_files(state.db.conn()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileQuery {
+    /// The file's name; its extension decides its type (pdf, docx, doc, xlsx, png, jpg).
+    name: String,
+}
+
+/// Stores a blank form or a filled sample (the raw bytes as the body, up to 1 MB); link it
+/// from a material with the `url` returned.
+#[utoipa::path(
+    post, path = "/api/v1/catalog/files", tag = "catalog",
+    params(FileQuery),
+    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Stored", body = FileInfo),
+        (status = 400, description = "No name given", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a catalog administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/octet-stream", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unaccepted type, or empty, or too large", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn upload_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<FileQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<FileInfo>), ApiError> {
+    caller.require(CATALOG_ADMINS)?;
+    // Not a form's content type: a cross-site form cannot post it without a preflight.
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.split(';').next().unwrap_or("").trim() != "application/octet-stream" {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ));
+    }
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let f = catalog::put_file(&tx, &q.name, &body, &caller.actor(&ip)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((StatusCode::CREATED, Json(f)))
 }

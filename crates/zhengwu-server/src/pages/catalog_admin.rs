@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
             get(transfer_page).post(import_submit),
         )
         .route("/console/catalog/export", get(export_file))
+        .route("/console/catalog/files", get(files_page).post(files_submit))
+        .route("/catalog/files/{id}/{name}", get(serve_file))
         .route(
             "/console/catalog/items/{code}",
             get(edit_page).post(edit_submit),
@@ -531,6 +533,8 @@ impl FormData {
                 source: self.get(&p("source")),
                 shared_from: self.get(&p("shared_from")),
                 checks: self.all(&p("checks")),
+                blank_form: self.get(&p("blank_form")),
+                sample: self.get(&p("sample")),
             });
         }
         for i in 0..100 {
@@ -957,4 +961,121 @@ async fn export_file(
             &q.format
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "console_files.html")]
+struct FilesPage {
+    frame: Frame,
+    w: Words,
+    csrf: String,
+    files: Vec<catalog::FileInfo>,
+    uploaded: Option<catalog::FileInfo>,
+    error: Option<String>,
+}
+
+async fn files_page_for(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    uploaded: Option<catalog::FileInfo>,
+    error: Option<String>,
+) -> Result<FilesPage, ApiError> {
+    Ok(FilesPage {
+        frame: Frame::new(lang, state.district_name()),
+        w: Words::new(lang),
+        csrf: csrf.token.clone(),
+        files: catalog::list_files(state.db.conn()).await?,
+        uploaded,
+        error,
+    })
+}
+
+async fn files_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    if let Some(r) = admit(&caller)? {
+        return Ok(r);
+    }
+    let lang = lang_of(&headers, &uri);
+    let csrf = Csrf::for_request(&headers)?;
+    let page = files_page_for(&state, lang, &csrf, None, None).await?;
+    render(page, Some(&csrf), StatusCode::OK)
+}
+
+async fn files_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    headers: HeaderMap,
+    uri: Uri,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    if let Some(r) = admit(&caller)? {
+        return Ok(r);
+    }
+    let lang = lang_of(&headers, &uri);
+    let bad = |_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request");
+    let (mut token, mut file) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => token = field.text().await.map_err(bad)?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                file = Some((name, field.bytes().await.map_err(bad)?));
+            }
+            _ => {}
+        }
+    }
+    csrf::verify(&headers, &token)?;
+    let csrf = Csrf::for_request(&headers)?;
+    let (name, bytes) = file.unwrap_or_default();
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let (uploaded, error, status) =
+        match catalog::put_file(&tx, &name, &bytes, &caller.actor(&ip)).await {
+            Ok(f) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                (Some(f), None, StatusCode::OK)
+            }
+            Err(e @ StoreError::Invalid { .. }) => (
+                None,
+                Some(form_error(lang, &e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let page = files_page_for(&state, lang, &csrf, uploaded, error).await?;
+    render(page, Some(&csrf), status)
+}
+
+/// A stored form, for anyone (forms are public documents).
+async fn serve_file(
+    State(state): State<AppState>,
+    ApiPath((id, _name)): ApiPath<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let (info, bytes) = catalog::get_file(state.db.conn(), id).await?;
+    let disposition = format!(
+        "attachment; filename=\"file.{}\"; filename*=UTF-8''{}",
+        info.file_name.rsplit('.').next().unwrap_or("bin"),
+        urlencode(&info.file_name)
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, info.content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=86400".to_owned(),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -395,3 +395,124 @@ async fn export_and_import_round_trip_and_broken_rows_are_reported() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn forms_are_uploaded_linked_from_materials_and_served() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let upload = |name: &str, ct: &str, body: Vec<u8>| {
+        app.client
+            .post(format!("{}/api/v1/catalog/files", app.base))
+            .query(&[("name", name)])
+            .header("cookie", &admin)
+            .header("content-type", ct.to_owned())
+            .body(body)
+            .send()
+    };
+    let pdf = b"%PDF-1.4 blank form".to_vec();
+    let res = upload(
+        "出生登记申请表.pdf",
+        "application/octet-stream",
+        pdf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let f: Value = res.json().await.unwrap();
+    let url = f["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/catalog/files/"));
+    // Served to anyone, as the stored type.
+    let served = app
+        .client
+        .get(format!(
+            "{}{}",
+            app.base,
+            url.replace("出生登记申请表.pdf", "x")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["content-type"], "application/pdf");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), pdf);
+    // Refused: an unaccepted type, an empty file, a form's content type.
+    let res = upload("x.exe", "application/octet-stream", b"MZ".to_vec())
+        .await
+        .unwrap();
+    let p = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    assert!(p["detail"].as_str().unwrap().contains("exe"), "{p}");
+    let res = upload("x.pdf", "application/octet-stream", Vec::new())
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let res = upload("x.pdf", "text/plain", pdf).await.unwrap();
+    assert_problem(
+        res,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    // A material links to it; a link elsewhere is refused.
+    let code = "210231-GAJ-QR-6005";
+    let latest: Value = app
+        .client
+        .get(format!("{}/api/v1/catalog/items/{code}/latest", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut item = latest["item"].clone();
+    item["materials"][0]["blank_form"] = json!(url);
+    let res = send(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        &format!("/api/v1/catalog/items/{code}"),
+        json!({"revision": latest["summary"]["revision"], "item": item}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: Value = res.json().await.unwrap();
+    item["materials"][0]["sample"] = json!("javascript:alert(1)");
+    let res = send(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        &format!("/api/v1/catalog/items/{code}"),
+        json!({"revision": saved["revision"], "item": item}),
+    )
+    .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_gives_its_forms_a_blank_and_a_sample_spreadsheet() {
+    let db = zhengwu_store::testing::fresh_unmigrated().await;
+    let mut config = crate::helpers::test_config(&db.url);
+    config.demo_forms = true;
+    let app = crate::helpers::spawn_with(db, config).await;
+    let items = app
+        .get_json("/api/v1/guide?q=%E5%BC%80%E5%85%AC%E5%8F%B8")
+        .await;
+    let forms: Vec<&Value> = items["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["materials"].as_array().unwrap())
+        .filter(|m| !m["blank_form"].as_str().unwrap_or("").is_empty())
+        .collect();
+    assert!(!forms.is_empty(), "{items}");
+    for key in ["blank_form", "sample"] {
+        let url = forms[0][key].as_str().unwrap();
+        let res = app.get(url).await;
+        assert_eq!(res.status(), StatusCode::OK, "{url}");
+        assert_eq!(res.headers()["content-type"], XLSX);
+        let bytes = res.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "a zip (XLSX) workbook");
+    }
+    app.stop().await;
+}

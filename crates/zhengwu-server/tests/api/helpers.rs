@@ -25,6 +25,7 @@ pub fn test_config(db_url: &str) -> Config {
     c.notify.poll_interval = Duration::from_millis(25);
     c.notify.request_timeout = Duration::from_secs(2);
     c.demo_password = Some(Secret::new(DEMO_PASSWORD));
+    c.demo_forms = false;
     c
 }
 

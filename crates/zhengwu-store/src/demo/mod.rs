@@ -77,11 +77,39 @@ pub fn synonyms() -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// Loads the demo catalog and synonym table into an empty catalog.
-async fn load_catalog(tx: &impl ConnectionTrait, s: &mut DemoSummary) -> Result<()> {
+/// Makes a demo material's blank form and filled sample: (file name, bytes) of each, or `None`
+/// when the material is not a form. The server passes one (it owns the spreadsheet writer).
+pub type FormMaker = dyn Fn(
+        &zhengwu_core::catalog::Item,
+        &zhengwu_core::catalog::Material,
+    ) -> Option<((String, Vec<u8>), (String, Vec<u8>))>
+    + Send
+    + Sync;
+
+/// Loads the demo catalog and synonym table into an empty catalog; with `forms`, the forms'
+/// blank and sample files are stored and linked from their materials.
+async fn load_catalog(
+    tx: &impl ConnectionTrait,
+    s: &mut DemoSummary,
+    forms: Option<&FormMaker>,
+) -> Result<()> {
     let refs = crate::catalog::References::load(tx).await?;
-    let items = catalog_items()?;
+    let mut items = catalog_items()?;
     let synonyms = synonyms()?;
+    if let Some(make) = forms {
+        let actor = Actor::system("demo");
+        for item in &mut items {
+            for i in 0..item.materials.len() {
+                if let Some(((bn, bb), (sn, sb))) = make(item, &item.materials[i]) {
+                    let blank = crate::catalog::put_file(tx, &bn, &bb, &actor).await?;
+                    let sample = crate::catalog::put_file(tx, &sn, &sb, &actor).await?;
+                    item.materials[i].blank_form = blank.url;
+                    item.materials[i].sample = sample.url;
+                    s.forms += 1;
+                }
+            }
+        }
+    }
     s.catalog_items =
         crate::catalog::seed(tx, &refs, &items, &synonyms, &Actor::system("demo")).await?;
     s.synonyms = synonyms.len();
@@ -295,6 +323,8 @@ pub struct DemoSummary {
     pub exceptions: usize,
     pub catalog_items: usize,
     pub synonyms: usize,
+    /// Materials given a blank form and a filled sample.
+    pub forms: usize,
 }
 
 fn invalid(message: String) -> StoreError {
@@ -334,6 +364,11 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool> {
 
 /// Loads the demo district in one transaction. Fails if any unit already exists.
 pub async fn load(db: &Db) -> Result<DemoSummary> {
+    load_with(db, None).await
+}
+
+/// [`load`], with the forms of the catalog's materials made by `forms`.
+pub async fn load_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary> {
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     if !is_empty(&tx).await? {
@@ -342,7 +377,7 @@ pub async fn load(db: &Db) -> Result<DemoSummary> {
         });
     }
     let mut summary = load_into(&tx, &file).await?;
-    load_catalog(&tx, &mut summary).await?;
+    load_catalog(&tx, &mut summary, forms).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
@@ -366,6 +401,11 @@ async fn audit_load(tx: &impl ConnectionTrait, action: &str, s: &DemoSummary) ->
 
 /// Deletes the whole organisation and loads the demo district again, in one transaction.
 pub async fn reset(db: &Db) -> Result<DemoSummary> {
+    reset_with(db, None).await
+}
+
+/// [`reset`], with the forms of the catalog's materials made by `forms`.
+pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary> {
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     crate::catalog::clear(&tx).await?;
@@ -390,7 +430,7 @@ pub async fn reset(db: &Db) -> Result<DemoSummary> {
         org_unit::Entity::delete_by_id(u.id).exec(&tx).await?;
     }
     let mut summary = load_into(&tx, &file).await?;
-    load_catalog(&tx, &mut summary).await?;
+    load_catalog(&tx, &mut summary, forms).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

@@ -6,6 +6,7 @@ pub mod applicant_session;
 pub mod audit_head;
 pub mod audit_log;
 pub mod calendar_day;
+pub mod catalog_file;
 pub mod catalog_item;
 pub mod catalog_synonym;
 pub mod catalog_version;

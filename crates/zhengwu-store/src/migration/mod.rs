@@ -7,6 +7,7 @@ mod m20261125_000001_spine;
 mod m20261125_000002_identity;
 mod m20261125_000003_applicants;
 mod m20261125_000004_catalog;
+mod m20261125_000005_catalog_files;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_applicants::Migration),
             Box::new(m20261125_000004_catalog::Migration),
+            Box::new(m20261125_000005_catalog_files::Migration),
         ]
     }
 }
