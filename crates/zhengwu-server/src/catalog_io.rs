@@ -470,7 +470,7 @@ const FORM_ENDINGS: [&str; 7] = [
 pub fn demo_forms(
     item: &Item,
     m: &zhengwu_core::catalog::Material,
-) -> Option<((String, Vec<u8>), (String, Vec<u8>))> {
+) -> Option<zhengwu_store::demo::FormFiles> {
     if m.source != "applicant" || !FORM_ENDINGS.iter().any(|e| m.name.ends_with(e)) {
         return None;
     }

@@ -77,12 +77,12 @@ pub fn synonyms() -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// A form's blank and filled-in sample: (file name, bytes) of each.
+pub type FormFiles = ((String, Vec<u8>), (String, Vec<u8>));
+
 /// Makes a demo material's blank form and filled sample: (file name, bytes) of each, or `None`
 /// when the material is not a form. The server passes one (it owns the spreadsheet writer).
-pub type FormMaker = dyn Fn(
-        &zhengwu_core::catalog::Item,
-        &zhengwu_core::catalog::Material,
-    ) -> Option<((String, Vec<u8>), (String, Vec<u8>))>
+pub type FormMaker = dyn Fn(&zhengwu_core::catalog::Item, &zhengwu_core::catalog::Material) -> Option<FormFiles>
     + Send
     + Sync;
 
