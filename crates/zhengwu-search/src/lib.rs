@@ -371,7 +371,7 @@ impl SearchIndex {
             name_py: sb.add_text_field("name_py", pre),
         };
         let index = Index::create_in_ram(sb.build());
-        let writer = index.writer_with_num_threads(1, 30_000_000)?;
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
