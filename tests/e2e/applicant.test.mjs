@@ -1,8 +1,7 @@
 // An applicant signs in with the code that the SMS (the demo's log sink) carries.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
-import { startServer, launchBrowser } from './server.mjs';
+import { startServer, launchBrowser, seriousViolations } from './server.mjs';
 
 let server;
 let browser;
@@ -16,13 +15,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
 
 test('an enterprise clerk signs in with the SMS code and sees the enterprise', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' });

@@ -7,8 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
-import { startServer, launchBrowser, DEMO_PASSWORD } from './server.mjs';
+import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
 
 let server;
 let browser;
@@ -27,13 +26,6 @@ after(async () => {
 async function newPage(options = {}) {
   const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true, ...options });
   return context.newPage();
-}
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }
 
 async function assertAccessible(page, what) {

@@ -2,8 +2,7 @@
 // logout, the audit trail; accessibility of every page (axe: no serious or critical issue).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
-import { startServer, launchBrowser, DEMO_PASSWORD } from './server.mjs';
+import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
 
 let server;
 let browser;
@@ -21,13 +20,6 @@ after(async () => {
 async function newPage(options = { locale: 'zh-CN' }) {
   const context = await browser.newContext(options);
   return context.newPage();
-}
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }
 
 async function logIn(page, username, password) {

@@ -4,8 +4,7 @@
 // read it all in English. Every page is checked with axe (no serious or critical violations).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
-import { startServer, launchBrowser } from './server.mjs';
+import { startServer, launchBrowser, seriousViolations } from './server.mjs';
 
 let server;
 let browser;
@@ -24,13 +23,6 @@ after(async () => {
 async function newPage(options = {}) {
   const context = await browser.newContext({ locale: 'zh-CN', ...options });
   return context.newPage();
-}
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }
 
 async function assertAccessible(page, what) {

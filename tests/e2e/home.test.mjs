@@ -2,8 +2,7 @@
 // access, accessibility (axe: no serious or critical violations), error page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
-import { startServer, launchBrowser } from './server.mjs';
+import { startServer, launchBrowser, seriousViolations } from './server.mjs';
 
 let server;
 let browser;
@@ -22,13 +21,6 @@ after(async () => {
 async function newPage(options = {}) {
   const context = await browser.newContext(options);
   return context.newPage();
-}
-
-async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }
 
 test('the home page shows the demo district in Chinese', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -77,4 +78,12 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   });
+}
+
+/** axe's serious and critical violations on the page, one line each (none is the goal). */
+export async function seriousViolations(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }

@@ -883,18 +883,37 @@ pub struct FileInfo {
     pub uploaded_by: String,
 }
 
+/// A file's row without its bytes.
+type FileRow = (i64, String, String, i64, String, DateTime<Utc>, String);
+
+impl From<FileRow> for FileInfo {
+    fn from(r: FileRow) -> Self {
+        let (id, file_name, content_type, size, sha256, uploaded_at, uploaded_by) = r;
+        Self {
+            url: format!("/catalog/files/{id}/{file_name}"),
+            id,
+            file_name,
+            content_type,
+            size,
+            sha256,
+            uploaded_at,
+            uploaded_by,
+        }
+    }
+}
+
 impl From<&catalog_file::Model> for FileInfo {
     fn from(m: &catalog_file::Model) -> Self {
-        Self {
-            id: m.id,
-            file_name: m.file_name.clone(),
-            content_type: m.content_type.clone(),
-            size: m.size,
-            sha256: m.sha256.clone(),
-            url: format!("/catalog/files/{}/{}", m.id, m.file_name),
-            uploaded_at: m.uploaded_at,
-            uploaded_by: m.uploaded_by.clone(),
-        }
+        (
+            m.id,
+            m.file_name.clone(),
+            m.content_type.clone(),
+            m.size,
+            m.sha256.clone(),
+            m.uploaded_at,
+            m.uploaded_by.clone(),
+        )
+            .into()
     }
 }
 
@@ -987,21 +1006,10 @@ pub async fn list_files(db: &impl ConnectionTrait) -> Result<Vec<FileInfo>> {
             catalog_file::Column::UploadedBy,
         ])
         .order_by_desc(catalog_file::Column::Id)
-        .into_tuple::<(i64, String, String, i64, String, DateTime<Utc>, String)>()
+        .into_tuple::<FileRow>()
         .all(db)
         .await?
         .into_iter()
-        .map(
-            |(id, file_name, content_type, size, sha256, uploaded_at, uploaded_by)| FileInfo {
-                url: format!("/catalog/files/{id}/{file_name}"),
-                id,
-                file_name,
-                content_type,
-                size,
-                sha256,
-                uploaded_at,
-                uploaded_by,
-            },
-        )
+        .map(FileInfo::from)
         .collect())
 }

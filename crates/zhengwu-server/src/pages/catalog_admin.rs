@@ -885,26 +885,15 @@ async fn import_submit(
     ip: ClientIp,
     headers: HeaderMap,
     uri: Uri,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, ApiError> {
     if let Some(r) = admit(&caller)? {
         return Ok(r);
     }
     let lang = lang_of(&headers, &uri);
-    let bad = |_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request");
-    let (mut token, mut mode, mut file) = (String::new(), String::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => token = field.text().await.map_err(bad)?,
-            Some("mode") => mode = field.text().await.map_err(bad)?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                file = Some((name, field.bytes().await.map_err(bad)?));
-            }
-            _ => {}
-        }
-    }
-    csrf::verify(&headers, &token)?;
+    let (fields, file) = read_upload(multipart).await?;
+    csrf::verify(&headers, fields.get("csrf").map_or("", String::as_str))?;
+    let mode = fields.get("mode").cloned().unwrap_or_default();
     let csrf = Csrf::for_request(&headers)?;
     let mut page = TransferPage {
         frame: Frame::new(lang, state.district_name()),
@@ -1012,25 +1001,14 @@ async fn files_submit(
     ip: ClientIp,
     headers: HeaderMap,
     uri: Uri,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, ApiError> {
     if let Some(r) = admit(&caller)? {
         return Ok(r);
     }
     let lang = lang_of(&headers, &uri);
-    let bad = |_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request");
-    let (mut token, mut file) = (String::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => token = field.text().await.map_err(bad)?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                file = Some((name, field.bytes().await.map_err(bad)?));
-            }
-            _ => {}
-        }
-    }
-    csrf::verify(&headers, &token)?;
+    let (fields, file) = read_upload(multipart).await?;
+    csrf::verify(&headers, fields.get("csrf").map_or("", String::as_str))?;
     let csrf = Csrf::for_request(&headers)?;
     let (name, bytes) = file.unwrap_or_default();
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
@@ -1078,4 +1056,22 @@ async fn serve_file(
         bytes,
     )
         .into_response())
+}
+
+/// An upload form's text fields, and its `file` field's name and bytes.
+async fn read_upload(
+    mut multipart: Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, axum::body::Bytes)>), ApiError> {
+    let bad = |_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request");
+    let (mut fields, mut file) = (HashMap::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            file = Some((file_name, field.bytes().await.map_err(bad)?));
+        } else {
+            fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    Ok((fields, file))
 }

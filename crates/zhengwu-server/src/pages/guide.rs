@@ -161,6 +161,7 @@ struct GuidePage {
     fallback: Option<Fallback>,
     examples: Vec<String>,
     idle_seconds: u32,
+    idle_note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +227,7 @@ async fn guide_for(
         fallback: None,
         examples: EXAMPLES.iter().map(|s| (*s).to_owned()).collect(),
         idle_seconds: KIOSK_IDLE_SECONDS,
+        idle_note: Words::new(lang).idle(KIOSK_IDLE_SECONDS),
     };
     let mut status = StatusCode::OK;
     if !q.trim().is_empty() {
@@ -267,6 +269,7 @@ struct ItemPage {
     objects: String,
     phone: Option<String>,
     idle_seconds: u32,
+    idle_note: String,
 }
 
 async fn item_page(
@@ -312,6 +315,7 @@ async fn item_for(
         item,
         card,
         idle_seconds: KIOSK_IDLE_SECONDS,
+        idle_note: Words::new(lang).idle(KIOSK_IDLE_SECONDS),
     };
     render(page, None, StatusCode::OK)
 }
