@@ -14,6 +14,7 @@ pub mod identity;
 pub mod migration;
 pub mod notify;
 pub mod org;
+pub mod queue;
 pub mod scope;
 pub mod testing;
 

@@ -325,6 +325,8 @@ pub struct DemoSummary {
     pub synonyms: usize,
     /// Materials given a blank form and a filled sample.
     pub forms: usize,
+    /// Queue counters (one per window and per station).
+    pub counters: usize,
 }
 
 fn invalid(message: String) -> StoreError {
@@ -378,6 +380,7 @@ pub async fn load_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary
     }
     let mut summary = load_into(&tx, &file).await?;
     load_catalog(&tx, &mut summary, forms).await?;
+    summary.counters = crate::queue::seed_sites(&tx).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
@@ -409,6 +412,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     crate::catalog::clear(&tx).await?;
+    crate::queue::clear(&tx).await?;
     // Accounts and tokens are scoped to units: the demo's go with its organisation.
     session::Entity::delete_many().exec(&tx).await?;
     applicant_session::Entity::delete_many().exec(&tx).await?;
@@ -431,6 +435,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     }
     let mut summary = load_into(&tx, &file).await?;
     load_catalog(&tx, &mut summary, forms).await?;
+    summary.counters = crate::queue::seed_sites(&tx).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

@@ -8,6 +8,7 @@ mod m20261125_000002_identity;
 mod m20261125_000003_applicants;
 mod m20261125_000004_catalog;
 mod m20261125_000005_catalog_files;
+mod m20261125_000006_queue;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_applicants::Migration),
             Box::new(m20261125_000004_catalog::Migration),
             Box::new(m20261125_000005_catalog_files::Migration),
+            Box::new(m20261125_000006_queue::Migration),
         ]
     }
 }

@@ -9,4 +9,5 @@ mod demo;
 mod identity;
 mod notify;
 mod org;
+mod queue;
 mod schema;

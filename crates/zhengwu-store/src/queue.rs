@@ -1,0 +1,537 @@
+//! The queue (M1.2, 智慧无感排号): item groups per site (a hall or a station) with their ticket
+//! prefix, counters (windows) that serve some groups or all, and tickets numbered per group
+//! and day (A001, B014 …).
+//!
+//! Numbering takes the group's row for update, so two tickets never get one number. Calling
+//! next takes the best waiting ticket — priority class first, then the time of joining — with
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL (on SQLite a write transaction is already exclusive),
+//! and changes it only while it is still waiting: two counters never call the same ticket, and
+//! none is skipped. Every step is an event with its time.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use zhengwu_core::calendar::district_offset;
+use zhengwu_core::ids::UnitId;
+
+use crate::entity::{org_unit, queue_counter, queue_event, queue_group, queue_ticket};
+use crate::{Result, StoreError};
+
+/// A ticket's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Waiting,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Called => "called",
+            Self::Serving => "serving",
+            Self::Done => "done",
+            Self::NoShow => "no_show",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "called" => Self::Called,
+            "serving" => Self::Serving,
+            "done" => Self::Done,
+            "no_show" => Self::NoShow,
+            _ => Self::Waiting,
+        }
+    }
+}
+
+/// Priority classes: higher is called first (绿色通道 above walk-ins).
+pub const PRIORITY_WALK_IN: i32 = 0;
+pub const PRIORITY_APPOINTMENT: i32 = 10;
+pub const PRIORITY_GREEN: i32 = 20;
+pub const PRIORITY_URGENT: i32 = 30;
+
+/// An item group of a site.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Group {
+    pub id: i64,
+    pub site_id: i64,
+    /// The ticket prefix.
+    pub code: String,
+    pub name: String,
+    /// The departments whose items it takes; empty: any department.
+    pub departments: Vec<String>,
+}
+
+impl From<queue_group::Model> for Group {
+    fn from(m: queue_group::Model) -> Self {
+        Self {
+            id: m.id,
+            site_id: m.site_id,
+            code: m.code,
+            name: m.name,
+            departments: serde_json::from_str(&m.departments).unwrap_or_default(),
+        }
+    }
+}
+
+/// A counter (a window, or a station's desk).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Counter {
+    pub id: i64,
+    pub site_id: i64,
+    pub window_id: Option<i64>,
+    pub name: String,
+    /// The group codes it serves; empty: every group (a comprehensive window).
+    pub groups: Vec<String>,
+    pub open: bool,
+    pub opened_by: Option<String>,
+}
+
+impl From<queue_counter::Model> for Counter {
+    fn from(m: queue_counter::Model) -> Self {
+        Self {
+            id: m.id,
+            site_id: m.site_id,
+            window_id: m.window_id,
+            name: m.name,
+            groups: serde_json::from_str(&m.groups).unwrap_or_default(),
+            open: m.open,
+            opened_by: m.opened_by,
+        }
+    }
+}
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub site_id: i64,
+    pub group_id: i64,
+    pub day: NaiveDate,
+    /// What is called out and shown: prefix and number, `A001`.
+    pub number: String,
+    pub priority: i32,
+    pub status: TicketStatus,
+    pub counter_id: Option<i64>,
+    pub joined_at: DateTime<Utc>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `done`, `more_material` or `referred`.
+    pub outcome: Option<String>,
+}
+
+impl From<queue_ticket::Model> for Ticket {
+    fn from(m: queue_ticket::Model) -> Self {
+        Self {
+            id: m.id,
+            site_id: m.site_id,
+            group_id: m.group_id,
+            day: m.day,
+            number: m.number,
+            priority: m.priority,
+            status: TicketStatus::parse(&m.status),
+            counter_id: m.counter_id,
+            joined_at: m.joined_at,
+            called_at: m.called_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            outcome: m.outcome,
+        }
+    }
+}
+
+/// The outcomes of a finished service.
+pub const OUTCOMES: [&str; 3] = ["done", "more_material", "referred"];
+
+fn lock<Q: QuerySelect>(q: Q, backend: DbBackend, skip_locked: bool) -> Q {
+    if backend != DbBackend::Postgres {
+        return q;
+    }
+    if skip_locked {
+        q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+    } else {
+        q.lock(LockType::Update)
+    }
+}
+
+async fn event(
+    tx: &impl ConnectionTrait,
+    ticket: i64,
+    counter: Option<i64>,
+    kind: &str,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    queue_event::ActiveModel {
+        ticket_id: Set(ticket),
+        counter_id: Set(counter),
+        kind: Set(kind.to_owned()),
+        at: Set(at),
+        actor: Set(actor.chars().take(100).collect()),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok(())
+}
+
+/// The item groups of a site.
+pub async fn groups(db: &impl ConnectionTrait, site: UnitId) -> Result<Vec<Group>> {
+    Ok(queue_group::Entity::find()
+        .filter(queue_group::Column::SiteId.eq(site.get()))
+        .order_by_asc(queue_group::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Group::from)
+        .collect())
+}
+
+/// The counters of a site, or of every site.
+pub async fn counters(db: &impl ConnectionTrait, site: Option<UnitId>) -> Result<Vec<Counter>> {
+    let mut q = queue_counter::Entity::find();
+    if let Some(s) = site {
+        q = q.filter(queue_counter::Column::SiteId.eq(s.get()));
+    }
+    Ok(q.order_by_asc(queue_counter::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Counter::from)
+        .collect())
+}
+
+/// One counter.
+pub async fn counter(db: &impl ConnectionTrait, id: i64) -> Result<Counter> {
+    queue_counter::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Counter::from)
+        .ok_or_else(|| StoreError::not_found("counter", id))
+}
+
+/// One ticket.
+pub async fn ticket(db: &impl ConnectionTrait, id: i64) -> Result<Ticket> {
+    queue_ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Ticket::from)
+        .ok_or_else(|| StoreError::not_found("ticket", id))
+}
+
+/// The district's date of `at`: numbers restart every day.
+fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&district_offset()).date_naive()
+}
+
+/// Issues a ticket at `site` for the group `group_code` (a walk-in, or a checked-in
+/// appointment with its priority).
+pub async fn issue(
+    tx: &impl ConnectionTrait,
+    site: UnitId,
+    group_code: &str,
+    priority: i32,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Ticket> {
+    let q = queue_group::Entity::find()
+        .filter(queue_group::Column::SiteId.eq(site.get()))
+        .filter(queue_group::Column::Code.eq(group_code));
+    let g = lock(q, tx.get_database_backend(), false)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::invalid("item_group", format!("no_group:{group_code}")))?;
+    let day = day_of(at);
+    let seq = if g.last_day == Some(day) {
+        g.last_seq + 1
+    } else {
+        1
+    };
+    if seq > 9999 {
+        return Err(StoreError::invalid("item_group", "queue_full"));
+    }
+    let number = format!("{}{seq:03}", g.code);
+    let group_id = g.id;
+    let mut am: queue_group::ActiveModel = g.into();
+    am.last_day = Set(Some(day));
+    am.last_seq = Set(seq);
+    am.update(tx).await?;
+    let m = queue_ticket::ActiveModel {
+        site_id: Set(site.get()),
+        group_id: Set(group_id),
+        day: Set(day),
+        seq: Set(seq),
+        number: Set(number),
+        priority: Set(priority),
+        status: Set(TicketStatus::Waiting.as_str().into()),
+        counter_id: Set(None),
+        joined_at: Set(at),
+        called_at: Set(None),
+        started_at: Set(None),
+        finished_at: Set(None),
+        outcome: Set(None),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    event(tx, m.id, None, "join", at, actor).await?;
+    Ok(m.into())
+}
+
+/// Opens or closes a counter.
+pub async fn set_open(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    open: bool,
+    actor: &str,
+) -> Result<Counter> {
+    let m = queue_counter::Entity::find_by_id(id)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("counter", id))?;
+    let mut am: queue_counter::ActiveModel = m.into();
+    am.open = Set(open);
+    am.opened_by = Set(open.then(|| actor.to_owned()));
+    am.opened_at = Set(open.then(Utc::now));
+    Ok(am.update(tx).await?.into())
+}
+
+/// Calls the next ticket to the counter: the waiting ticket of the counter's site and groups
+/// with the highest priority class, then the earliest joined; `None` when nobody waits.
+pub async fn call_next(
+    tx: &impl ConnectionTrait,
+    counter_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Option<Ticket>> {
+    let c = counter(tx, counter_id).await?;
+    if !c.open {
+        return Err(StoreError::invalid("counter", "counter_closed"));
+    }
+    let mut q = queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::SiteId.eq(c.site_id))
+        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()));
+    if !c.groups.is_empty() {
+        let ids: Vec<i64> = groups(tx, UnitId(c.site_id))
+            .await?
+            .into_iter()
+            .filter(|g| c.groups.contains(&g.code))
+            .map(|g| g.id)
+            .collect();
+        q = q.filter(queue_ticket::Column::GroupId.is_in(ids));
+    }
+    let q = q
+        .order_by_desc(queue_ticket::Column::Priority)
+        .order_by_asc(queue_ticket::Column::JoinedAt)
+        .order_by_asc(queue_ticket::Column::Id)
+        .limit(1);
+    let Some(t) = lock(q, tx.get_database_backend(), true).one(tx).await? else {
+        return Ok(None);
+    };
+    let done = queue_ticket::Entity::update_many()
+        .col_expr(
+            queue_ticket::Column::Status,
+            Expr::value(TicketStatus::Called.as_str()),
+        )
+        .col_expr(queue_ticket::Column::CounterId, Expr::value(counter_id))
+        .col_expr(queue_ticket::Column::CalledAt, Expr::value(at))
+        .filter(queue_ticket::Column::Id.eq(t.id))
+        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
+        .exec(tx)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(StoreError::Conflict {
+            constraint: "ticket called meanwhile".into(),
+        });
+    }
+    event(tx, t.id, Some(counter_id), "call", at, actor).await?;
+    Ok(Some(ticket(tx, t.id).await?))
+}
+
+/// Finishes the service of a called or started ticket, with its outcome.
+pub async fn finish(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    outcome: &str,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Ticket> {
+    if !OUTCOMES.contains(&outcome) {
+        return Err(StoreError::invalid("outcome", format!("unknown:{outcome}")));
+    }
+    let q = queue_ticket::Entity::find_by_id(id);
+    let m = lock(q, tx.get_database_backend(), false)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ticket", id))?;
+    let status = TicketStatus::parse(&m.status);
+    if !matches!(status, TicketStatus::Called | TicketStatus::Serving) {
+        return Err(StoreError::invalid(
+            "ticket",
+            format!("not_in_service:{}", status.as_str()),
+        ));
+    }
+    let counter = m.counter_id;
+    let mut am: queue_ticket::ActiveModel = m.clone().into();
+    if m.started_at.is_none() {
+        // Finished straight after the call: the service started when it was called.
+        am.started_at = Set(m.called_at.or(Some(at)));
+    }
+    am.status = Set(TicketStatus::Done.as_str().into());
+    am.finished_at = Set(Some(at));
+    am.outcome = Set(Some(outcome.to_owned()));
+    let t = am.update(tx).await?;
+    event(tx, id, counter, "finish", at, actor).await?;
+    Ok(t.into())
+}
+
+/// Gives every hall and station of the organisation its item groups and counters, once: a
+/// hall gets group A (综合业务, any department) and a group for each department that has
+/// specialised windows there; each window is a counter (a comprehensive window serves every
+/// group); each station gets group A and one counter. Returns the counters made.
+pub async fn seed_sites(tx: &impl ConnectionTrait) -> Result<usize> {
+    let units = org_unit::Entity::find().all(tx).await?;
+    let dept_code = |id: Option<i64>| {
+        units.iter().find(|u| Some(u.id) == id).map(|u| {
+            (
+                u.code.clone(),
+                u.short_name.clone().unwrap_or(u.name.clone()),
+            )
+        })
+    };
+    let mut made = 0;
+    let letters = "BCDEFGHJKLMNPQRSTUVWXYZ";
+    for site in units
+        .iter()
+        .filter(|u| u.kind == "hall" || u.kind == "station")
+    {
+        if queue_group::Entity::find()
+            .filter(queue_group::Column::SiteId.eq(site.id))
+            .one(tx)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let name = if site.kind == "hall" {
+            "综合业务"
+        } else {
+            "驿站业务"
+        };
+        let mut groups = vec![("A".to_owned(), name.to_owned(), Vec::<String>::new())];
+        let windows: Vec<&org_unit::Model> = units
+            .iter()
+            .filter(|w| w.kind == "window" && w.parent_id == Some(site.id))
+            .collect();
+        let mut counters = Vec::new();
+        for w in &windows {
+            let serves = if w.window_kind.as_deref() == Some("comprehensive") {
+                Vec::new()
+            } else if let Some((code, short)) = dept_code(w.department_id) {
+                let letter = match groups.iter().find(|g| g.2 == [code.clone()]) {
+                    Some(g) => g.0.clone(),
+                    None => {
+                        let l = letters
+                            .chars()
+                            .nth(groups.len() - 1)
+                            .map(String::from)
+                            .unwrap_or_else(|| "Z".into());
+                        groups.push((l.clone(), short, vec![code]));
+                        l
+                    }
+                };
+                vec![letter]
+            } else {
+                vec!["A".to_owned()]
+            };
+            counters.push((Some(w.id), w.name.clone(), serves));
+        }
+        if site.kind == "station" {
+            counters.push((None, format!("{}服务台", site.name), Vec::new()));
+        }
+        for (code, name, departments) in groups {
+            queue_group::ActiveModel {
+                site_id: Set(site.id),
+                code: Set(code),
+                name: Set(name),
+                departments: Set(serde_json::to_string(&departments).unwrap_or_default()),
+                last_day: Set(None),
+                last_seq: Set(0),
+                ..Default::default()
+            }
+            .insert(tx)
+            .await?;
+        }
+        for (window_id, name, serves) in counters {
+            queue_counter::ActiveModel {
+                site_id: Set(site.id),
+                window_id: Set(window_id),
+                name: Set(name),
+                groups: Set(serde_json::to_string(&serves).unwrap_or_default()),
+                open: Set(false),
+                opened_by: Set(None),
+                opened_at: Set(None),
+                ..Default::default()
+            }
+            .insert(tx)
+            .await?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// Adds a counter at a site serving `groups` (codes; empty: every group).
+pub async fn add_counter(
+    tx: &impl ConnectionTrait,
+    site: UnitId,
+    name: &str,
+    groups: &[String],
+) -> Result<Counter> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(StoreError::invalid("name", "length:1-100"));
+    }
+    let known: Vec<String> = self::groups(tx, site)
+        .await?
+        .into_iter()
+        .map(|g| g.code)
+        .collect();
+    if let Some(g) = groups.iter().find(|g| !known.contains(g)) {
+        return Err(StoreError::invalid("groups", format!("no_group:{g}")));
+    }
+    Ok(queue_counter::ActiveModel {
+        site_id: Set(site.get()),
+        window_id: Set(None),
+        name: Set(name.to_owned()),
+        groups: Set(serde_json::to_string(groups).unwrap_or_default()),
+        open: Set(false),
+        opened_by: Set(None),
+        opened_at: Set(None),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?
+    .into())
+}
+
+/// Empties the queue (the demo's reset).
+pub async fn clear(tx: &impl ConnectionTrait) -> Result<()> {
+    queue_event::Entity::delete_many().exec(tx).await?;
+    queue_ticket::Entity::delete_many().exec(tx).await?;
+    queue_counter::Entity::delete_many().exec(tx).await?;
+    queue_group::Entity::delete_many().exec(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+use std::collections::HashSet;
+
+use chrono::{Duration, Utc};
+use zhengwu_core::ids::UnitId;
+use zhengwu_store::org::{self, UnitFilter, UnitKind};
+use zhengwu_store::queue::{self, PRIORITY_GREEN, PRIORITY_WALK_IN, TicketStatus};
+use zhengwu_store::testing::fresh;
+use zhengwu_store::{Db, StoreError, demo};
+
+async fn hall(db: &Db, code: &str) -> UnitId {
+    org::find_by_code(db.conn(), code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn every_hall_and_station_has_groups_and_counters() {
+    let t = fresh().await;
+    let s = demo::load(&t.db).await.unwrap();
+    let windows = org::list_units(
+        t.db.conn(),
+        &UnitFilter {
+            kind: Some(UnitKind::Window),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .len();
+    assert_eq!(s.counters, windows + 46);
+    let pub_hall = hall(&t.db, "H-PUB").await;
+    let groups = queue::groups(t.db.conn(), pub_hall).await.unwrap();
+    assert_eq!(groups[0].code, "A");
+    assert!(
+        groups.len() > 1,
+        "specialised windows have their own groups"
+    );
+    let counters = queue::counters(t.db.conn(), Some(pub_hall)).await.unwrap();
+    assert!(
+        counters.iter().any(|c| c.groups.is_empty()),
+        "comprehensive windows serve all"
+    );
+}
+
+#[tokio::test]
+async fn numbers_go_up_per_group_and_restart_each_day() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let tx = t.db.begin_write().await.unwrap();
+    let a1 = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, now, "kiosk")
+        .await
+        .unwrap();
+    let a2 = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, now, "kiosk")
+        .await
+        .unwrap();
+    let b1 = queue::issue(&tx, site, "B", PRIORITY_WALK_IN, now, "kiosk")
+        .await
+        .unwrap();
+    let tomorrow = queue::issue(
+        &tx,
+        site,
+        "A",
+        PRIORITY_WALK_IN,
+        now + Duration::days(1),
+        "kiosk",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        queue::issue(&tx, site, "Q", PRIORITY_WALK_IN, now, "kiosk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        (a1.number.as_str(), a2.number.as_str(), b1.number.as_str()),
+        ("A001", "A002", "B001")
+    );
+    assert_eq!(tomorrow.number, "A001");
+}
+
+#[tokio::test]
+async fn calling_order_is_priority_then_arrival_and_finishing_needs_a_call() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let counter = queue::counters(t.db.conn(), Some(site))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.groups.is_empty())
+        .unwrap();
+    let tx = t.db.begin_write().await.unwrap();
+    let first = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, now, "k")
+        .await
+        .unwrap();
+    let second = queue::issue(
+        &tx,
+        site,
+        "A",
+        PRIORITY_WALK_IN,
+        now + Duration::seconds(5),
+        "k",
+    )
+    .await
+    .unwrap();
+    let elderly = queue::issue(
+        &tx,
+        site,
+        "A",
+        PRIORITY_GREEN,
+        now + Duration::seconds(9),
+        "k",
+    )
+    .await
+    .unwrap();
+    // A closed counter calls nobody.
+    assert!(matches!(
+        queue::call_next(&tx, counter.id, now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    // Finishing a ticket that was never called is refused.
+    assert!(matches!(
+        queue::finish(&tx, first.id, "done", now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    let order: Vec<i64> = [
+        queue::call_next(&tx, counter.id, now, "clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        queue::call_next(&tx, counter.id, now, "clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        queue::call_next(&tx, counter.id, now, "clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    ]
+    .to_vec();
+    assert_eq!(order, vec![elderly.id, first.id, second.id]);
+    assert!(
+        queue::call_next(&tx, counter.id, now, "clerk")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let done = queue::finish(&tx, first.id, "done", now + Duration::minutes(4), "clerk")
+        .await
+        .unwrap();
+    assert_eq!(done.status, TicketStatus::Done);
+    assert!(done.started_at.is_some());
+    assert!(matches!(
+        queue::finish(&tx, first.id, "done", now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    tx.commit().await.unwrap();
+}
+
+/// 200 counters calling next at once, from two connection pools (as two server processes
+/// would): every ticket is called exactly once and none is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_counters_never_call_the_same_ticket() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let tx = t.db.begin_write().await.unwrap();
+    let mut issued = Vec::new();
+    for i in 0..150 {
+        let tk = queue::issue(
+            &tx,
+            site,
+            "A",
+            PRIORITY_WALK_IN,
+            now + Duration::milliseconds(i),
+            "k",
+        )
+        .await
+        .unwrap();
+        issued.push(tk.id);
+    }
+    let mut counters = Vec::new();
+    for i in 0..200 {
+        let c = queue::add_counter(&tx, site, &format!("压力测试窗口{i}"), &[])
+            .await
+            .unwrap();
+        queue::set_open(&tx, c.id, true, "clerk").await.unwrap();
+        counters.push(c.id);
+    }
+    tx.commit().await.unwrap();
+    let other = Db::connect(&t.url).await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, c) in counters.into_iter().enumerate() {
+        let db = if i % 2 == 0 {
+            t.db.clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let tx = db.begin_write().await.unwrap();
+                match queue::call_next(&tx, c, Utc::now(), "clerk").await {
+                    Ok(got) => {
+                        tx.commit().await.unwrap();
+                        return got.map(|t| t.id);
+                    }
+                    // Lost a race for the same row: ask again.
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+        }));
+    }
+    let mut called = Vec::new();
+    for task in tasks {
+        if let Some(id) = task.await.unwrap() {
+            called.push(id);
+        }
+    }
+    let unique: HashSet<i64> = called.iter().copied().collect();
+    assert_eq!(unique.len(), called.len(), "a ticket was called twice");
+    assert_eq!(called.len(), 150, "every waiting ticket was called");
+    assert_eq!(unique, issued.into_iter().collect::<HashSet<_>>());
+}
