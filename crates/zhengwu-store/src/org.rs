@@ -350,6 +350,15 @@ pub async fn create_unit(tx: &impl ConnectionTrait, new: NewUnit) -> Result<Unit
 }
 
 /// One unit by id.
+/// The organisation path of a unit (`/1/4/17/`), for scope checks.
+pub async fn unit_path(db: &impl ConnectionTrait, id: UnitId) -> Result<String> {
+    org_unit::Entity::find_by_id(id.get())
+        .one(db)
+        .await?
+        .map(|u| u.path)
+        .ok_or_else(|| StoreError::not_found("unit", id))
+}
+
 pub async fn get_unit(db: &impl ConnectionTrait, id: UnitId) -> Result<Unit> {
     org_unit::Entity::find_by_id(id.get())
         .one(db)

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod health;
 pub mod org;
+pub mod queue;
 pub mod session;
 
 use std::time::Duration;
@@ -36,6 +37,7 @@ use crate::startup::AppState;
     ),
     tags(
         (name = "catalog", description = "The service catalog (items, their guides, versions, synonyms, import and export) and guidance in plain language"),
+        (name = "queue", description = "Queue numbers without a queueing step: sites, item groups, tickets, counters"),
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
         (name = "org", description = "The organisation: center, halls, windows, departments, sub-districts, communities, stations, opening hours"),
         (name = "health", description = "Liveness and readiness"),
@@ -51,6 +53,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(calendar::router())
         .merge(catalog::router())
         .merge(org::router())
+        .merge(queue::router())
         .merge(health::router())
         .merge(session::router())
         .merge(applicants::router())

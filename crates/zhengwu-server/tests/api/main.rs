@@ -14,3 +14,4 @@ mod org;
 mod outbox;
 mod pages;
 mod plumbing;
+mod queue;
