@@ -274,3 +274,125 @@ pub fn guide(
     );
     Ok(())
 }
+
+/// Runs the application in this process on a fresh SQLite demo database, opens `counters`
+/// counters at the public service hall, and lets `clients` concurrent HTTP clients each loop
+/// issue → call next (at its counter) → finish for `seconds`; reports cycles per second and
+/// the latency of call-next.
+pub async fn queue(counters: usize, clients: usize, seconds: u64) -> anyhow::Result<()> {
+    let dir = crate::cli::temp_data_dir("bench-queue");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = crate::config::Config::for_data_dir(&dir);
+    config.demo_forms = false;
+    let password = zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
+    config.demo_password = Some(crate::config::Secret::new(&password));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let app = crate::Application::build(config, listener).await?;
+    let base = format!("http://{}", app.local_addr()?);
+    let db = app.state().db.clone();
+    let stop = app.shutdown_handle();
+    let server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let hall = zhengwu_store::org::find_by_code(db.conn(), "H-PUB")
+        .await?
+        .context("no hall H-PUB")?
+        .id;
+    let tx = db.begin_write().await?;
+    let mut ids = Vec::new();
+    for i in 0..counters {
+        let c = zhengwu_store::queue::add_counter(&tx, hall, &format!("压测窗口{i}"), &[]).await?;
+        zhengwu_store::queue::set_open(&tx, c.id, true, "bench").await?;
+        ids.push(c.id);
+    }
+    tx.commit().await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let res = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("no session cookie")?
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for w in 0..clients {
+        let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+        let counter = ids[w % ids.len()];
+        tasks.push(tokio::spawn(async move {
+            let mut calls = Vec::new();
+            let mut cycles = 0u64;
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let issued = client
+                    .post(format!("{base}/api/v1/queue/tickets"))
+                    .header("cookie", &cookie)
+                    .json(&serde_json::json!({"site": hall.get(), "item_group": "A"}))
+                    .send()
+                    .await;
+                if !issued.is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED) {
+                    errors += 1;
+                    continue;
+                }
+                let t = Instant::now();
+                let called = client
+                    .post(format!("{base}/api/v1/queue/counters/{counter}/call-next"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await;
+                calls.push(t.elapsed());
+                let Ok(called) = called else {
+                    errors += 1;
+                    continue;
+                };
+                if called.status() != reqwest::StatusCode::OK {
+                    continue;
+                }
+                let Ok(ticket) = called.json::<serde_json::Value>().await else {
+                    errors += 1;
+                    continue;
+                };
+                let id = ticket["id"].as_i64().unwrap_or_default();
+                let finished = client
+                    .post(format!("{base}/api/v1/queue/tickets/{id}/finish"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await;
+                if finished.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+                    cycles += 1;
+                } else {
+                    errors += 1;
+                }
+            }
+            (cycles, errors, calls)
+        }));
+    }
+    let (mut cycles, mut errors, mut calls) = (0, 0, Vec::new());
+    for t in tasks {
+        let (c, e, mut l) = t.await?;
+        cycles += c;
+        errors += e;
+        calls.append(&mut l);
+    }
+    calls.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "| counters | clients | seconds | cycles | cycles/s | call-next p50 (ms) | p99 (ms) | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {counters} | {clients} | {seconds} | {cycles} | {:.0} | {:.2} | {:.2} | {errors} |",
+        cycles as f64 / seconds as f64,
+        ms(percentile(&calls, 0.5)),
+        ms(percentile(&calls, 0.99)),
+    );
+    let _ = stop.send(true);
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

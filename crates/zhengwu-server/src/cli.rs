@@ -173,6 +173,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = true)]
         warm: bool,
     },
+    /// The queue over HTTP: issue → call next → finish cycles against SQLite with many counters
+    /// open at once; cycles per second and call-next latency.
+    Queue {
+        /// Counters open at one hall.
+        #[arg(long, default_value_t = 200)]
+        counters: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Guidance: recall@1, recall@3 and MRR of the labelled questions (per split), and the
     /// query latency over a catalog grown to `--items` items.
     Guide {
@@ -271,6 +284,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { what } => match what {
             BenchWhat::Startup { runs, warm } => crate::bench::startup(runs, warm).await?,
+            BenchWhat::Queue {
+                counters,
+                clients,
+                seconds,
+            } => crate::bench::queue(counters, clients, seconds).await?,
             BenchWhat::Guide {
                 questions,
                 items,
