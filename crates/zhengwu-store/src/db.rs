@@ -3,11 +3,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use std::sync::Arc;
+
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::migration::Migrator;
 
@@ -23,11 +27,60 @@ pub enum Backend {
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    /// SQLite has one writer at a time: the writers of this process take turns here, in
+    /// order, instead of sleeping in SQLite's busy handler (which backs off up to 100 ms).
+    writer: Arc<Mutex<()>>,
 }
 
-/// A write transaction. On SQLite it began IMMEDIATE, so concurrent writers queue on the
-/// database lock (with a busy timeout) instead of failing with "database is locked".
-pub type WriteTx = DatabaseTransaction;
+/// A write transaction. On SQLite it holds this process's writer turn and began IMMEDIATE
+/// (another process's writers still queue on the database lock, with a busy timeout).
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx").finish_non_exhaustive()
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.tx.rollback().await
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl ConnectionTrait for WriteTx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.tx.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.tx.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.tx.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.tx.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.tx.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.tx.support_returning()
+    }
+}
 
 impl Db {
     /// Connects to `url`: `sqlite://path?mode=rwc` or `postgres://…`.
@@ -63,7 +116,11 @@ impl Db {
             }
         }
         let conn = Database::connect(opts).await?;
-        Ok(Self { conn, backend })
+        Ok(Self {
+            conn,
+            backend,
+            writer: Arc::new(Mutex::new(())),
+        })
     }
 
     /// The SQLite database file in `data_dir`, created if missing.
@@ -87,14 +144,29 @@ impl Db {
     pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
         match self.backend {
             Backend::Sqlite => {
-                self.conn
+                // As long as SQLite's own busy timeout: a writer that waits longer fails.
+                let turn = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    Arc::clone(&self.writer).lock_owned(),
+                )
+                .await
+                .map_err(|_| DbErr::Custom("timed out waiting for the database writer".into()))?;
+                let tx = self
+                    .conn
                     .begin_with_options(TransactionOptions {
                         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                         ..Default::default()
                     })
-                    .await
+                    .await?;
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                })
             }
-            Backend::Postgres => self.conn.begin().await,
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.conn.begin().await?,
+                _turn: None,
+            }),
         }
     }
 
