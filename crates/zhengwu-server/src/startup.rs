@@ -25,6 +25,8 @@ pub struct AppState {
     pub guide: Arc<crate::guide::Guide>,
     /// The district's name, for the masthead of every page.
     district_name: Arc<RwLock<String>>,
+    /// Turns true when the server stops: long-lived responses (event streams) end then.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -165,6 +167,7 @@ impl Application {
         .next()
         .map(|d| d.name)
         .unwrap_or_default();
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let guide = crate::guide::Guide::new()?;
         guide.reload(db.conn()).await?;
         tracing::info!(items = guide.items().len(), "indexed the catalog");
@@ -176,9 +179,9 @@ impl Application {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             guide: Arc::new(guide),
             district_name: Arc::new(RwLock::new(district_name)),
+            shutdown: shutdown_rx,
         };
         let router = crate::http::app_router(state.clone());
-        let (shutdown_tx, _) = watch::channel(false);
         Ok(Self {
             listener,
             router,

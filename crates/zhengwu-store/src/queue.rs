@@ -535,3 +535,103 @@ pub async fn clear(tx: &impl ConnectionTrait) -> Result<()> {
     queue_group::Entity::delete_many().exec(tx).await?;
     Ok(())
 }
+
+/// How many waiting tickets of the same group are called before this one.
+pub async fn ahead_of(db: &impl ConnectionTrait, t: &Ticket) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    if t.status != TicketStatus::Waiting {
+        return Ok(0);
+    }
+    Ok(queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::GroupId.eq(t.group_id))
+        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(queue_ticket::Column::Priority.gt(t.priority))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(queue_ticket::Column::Priority.eq(t.priority))
+                        .add(queue_ticket::Column::JoinedAt.lt(t.joined_at)),
+                ),
+        )
+        .count(db)
+        .await?)
+}
+
+/// A call as the display board shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Call {
+    pub ticket_id: i64,
+    pub number: String,
+    pub counter: String,
+    pub called_at: DateTime<Utc>,
+}
+
+/// The latest calls at a site, newest first.
+pub async fn recent_calls(db: &impl ConnectionTrait, site: UnitId, n: u64) -> Result<Vec<Call>> {
+    let tickets = queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::SiteId.eq(site.get()))
+        .filter(queue_ticket::Column::CalledAt.is_not_null())
+        .order_by_desc(queue_ticket::Column::CalledAt)
+        .limit(n)
+        .all(db)
+        .await?;
+    let counters = counters(db, Some(site)).await?;
+    Ok(tickets
+        .into_iter()
+        .filter_map(|t| {
+            let c = counters.iter().find(|c| Some(c.id) == t.counter_id)?;
+            Some(Call {
+                ticket_id: t.id,
+                number: t.number,
+                counter: c.name.clone(),
+                called_at: t.called_at?,
+            })
+        })
+        .collect())
+}
+
+/// Waiting tickets per group code at a site, and the mean service time (minutes) of the last
+/// 50 finished services there (`None` before any).
+pub async fn site_load(
+    db: &impl ConnectionTrait,
+    site: UnitId,
+) -> Result<(Vec<(String, u64)>, Option<f64>)> {
+    use sea_orm::PaginatorTrait;
+    let mut waiting = Vec::new();
+    for g in groups(db, site).await? {
+        let n = queue_ticket::Entity::find()
+            .filter(queue_ticket::Column::GroupId.eq(g.id))
+            .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
+            .count(db)
+            .await?;
+        waiting.push((g.code, n));
+    }
+    let done = queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::SiteId.eq(site.get()))
+        .filter(queue_ticket::Column::FinishedAt.is_not_null())
+        .order_by_desc(queue_ticket::Column::FinishedAt)
+        .limit(50)
+        .all(db)
+        .await?;
+    let spans: Vec<f64> = done
+        .iter()
+        .filter_map(|t| Some((t.finished_at? - t.started_at?).num_seconds() as f64 / 60.0))
+        .collect();
+    let mean = (!spans.is_empty()).then(|| spans.iter().sum::<f64>() / spans.len() as f64);
+    Ok((waiting, mean))
+}
+
+/// The ticket a counter is serving now (called or started, not finished).
+pub async fn current_at(db: &impl ConnectionTrait, counter_id: i64) -> Result<Option<Ticket>> {
+    Ok(queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::CounterId.eq(counter_id))
+        .filter(queue_ticket::Column::Status.is_in([
+            TicketStatus::Called.as_str(),
+            TicketStatus::Serving.as_str(),
+        ]))
+        .order_by_desc(queue_ticket::Column::CalledAt)
+        .one(db)
+        .await?
+        .map(Ticket::from))
+}

@@ -196,6 +196,8 @@ struct ConsolePage {
     grants: Vec<GrantRow>,
     show_audit: bool,
     show_catalog: bool,
+    show_counters: bool,
+    counters_label: String,
     catalog_label: String,
     audit_label: String,
     show_citizens: bool,
@@ -208,6 +210,7 @@ async fn console_home(
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let show_audit = caller.require(AUDIT_READERS).is_ok();
+    let show_counters = caller.require(crate::http::queue::QUEUE_STAFF).is_ok();
     let show_catalog = caller.require(crate::http::catalog::CATALOG_ADMINS).is_ok();
     let show_citizens = caller
         .require(crate::http::applicants::CITIZEN_READERS)
@@ -240,6 +243,8 @@ async fn console_home(
             .collect(),
         show_audit,
         show_catalog,
+        show_counters,
+        counters_label: t(lang, "queue.counters"),
         catalog_label: t(lang, "page.console.catalog"),
         audit_label: t(lang, "page.console.audit"),
         show_citizens,

@@ -46,6 +46,7 @@ struct BoardPage {
     hours: String,
     calls_label: String,
     no_calls: String,
+    calls: Vec<zhengwu_store::queue::Call>,
 }
 
 /// A hall's display board: its name, the clock, today's hours; the latest calls appear here
@@ -83,6 +84,7 @@ async fn board(
         },
         calls_label: t(lang, "page.board.calls"),
         no_calls: t(lang, "page.board.no_calls"),
+        calls: zhengwu_store::queue::recent_calls(state.db.conn(), unit.id, 8).await?,
     };
     render(page, None, StatusCode::OK)
 }
@@ -110,6 +112,7 @@ fn kiosk_page(state: &AppState, headers: &HeaderMap, uri: &Uri, title_key: &str)
         home_label: t(lang, "page.kiosk.home"),
         choices: vec![
             (t(lang, "page.kiosk.guide"), "/kiosk/guide".to_owned()),
+            (t(lang, "page.kiosk.ticket"), "/kiosk/ticket".to_owned()),
             (t(lang, "page.kiosk.hours"), "/kiosk/hours".to_owned()),
             (t(lang, "page.kiosk.signin"), "/signin".to_owned()),
             (t(lang, "page.kiosk.portal"), "/".to_owned()),

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(faces::router())
         .merge(guide::router())
         .merge(catalog_admin::router())
+        .merge(queue::router())
         .route("/static/zhengwu.css", get(stylesheet))
         .layer(axum::middleware::from_fn(remember_lang))
 }
@@ -44,6 +45,7 @@ pub mod citizens;
 pub mod console;
 pub mod faces;
 pub mod guide;
+pub mod queue;
 pub mod signin;
 
 /// What every page's frame needs.

@@ -154,3 +154,82 @@ async fn only_staff_of_the_site_work_its_queue() {
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_walk_in_takes_a_number_at_the_kiosk_and_the_board_hears_the_call() {
+    let app = spawn_app().await;
+    let hall = site(&app, "H-PUB").await;
+    let page = app.get(&format!("/kiosk/ticket?site={hall}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let token = html.split("name=\"csrf\" value=\"").nth(1).unwrap()[..64].to_owned();
+    let res = app
+        .client
+        .post(format!("{}/kiosk/ticket", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("site", &hall.to_string()),
+            ("group", "A"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let ticket_page = app.get(&location).await.text().await.unwrap();
+    assert!(ticket_page.contains("A001"), "{ticket_page}");
+    assert!(ticket_page.contains("等候中"));
+    // Without the form's token nothing is issued.
+    let res = app
+        .client
+        .post(format!("{}/kiosk/ticket", app.base))
+        .form(&[("csrf", "x"), ("site", &hall.to_string()), ("group", "A")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The board's event stream sends the calls as they change.
+    let mut events = app.get(&format!("/board/{hall}/events")).await;
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let first = events.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: calls"));
+    let admin = app.login("admin").await;
+    let counters = app
+        .get_json(&format!("/api/v1/queue/counters?site={hall}"))
+        .await;
+    let counter = counters[0]["id"].as_i64().unwrap();
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/queue/counters/{counter}/open"),
+        None,
+    )
+    .await;
+    let called = post(
+        &app,
+        &admin,
+        &format!("/api/v1/queue/counters/{counter}/call-next"),
+        None,
+    )
+    .await;
+    assert_eq!(called.status(), StatusCode::OK);
+    let next = tokio::time::timeout(std::time::Duration::from_secs(3), events.chunk())
+        .await
+        .expect("the board hears the call within 3 s")
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&next).contains("A001"));
+    // A board still listening does not hold the server up when it stops.
+    tokio::time::timeout(std::time::Duration::from_secs(5), app.stop())
+        .await
+        .expect("the server stops with a board listening");
+    drop(events);
+}

@@ -1,0 +1,490 @@
+//! The queue in the browser: take a ticket at the kiosk (`/kiosk/ticket`), follow it on a
+//! phone (`/ticket/{id}`: the number, how many are ahead, an estimated wait), work a counter
+//! (`/console/counter/{id}`: open, call next, finish), and the hall's display board's live
+//! calls (`/board/{hall}/events`, server-sent events).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::Utc;
+use serde::Deserialize;
+use zhengwu_core::ids::UnitId;
+use zhengwu_store::StoreError;
+use zhengwu_store::org::{self, UnitFilter, UnitKind};
+use zhengwu_store::queue::{self, Counter, Group, PRIORITY_GREEN, PRIORITY_WALK_IN, Ticket};
+
+use super::Frame;
+use super::console::render;
+use super::guide::Words;
+use crate::auth::Caller;
+use crate::csrf::{self, Csrf};
+use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::http::queue::QUEUE_STAFF;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/kiosk/ticket", get(kiosk_ticket).post(kiosk_issue))
+        .route("/ticket/{id}", get(my_ticket))
+        .route("/console/counters", get(counters_page))
+        .route(
+            "/console/counter/{id}",
+            get(counter_page).post(counter_action),
+        )
+        .route("/board/{hall}/events", get(board_events))
+}
+
+/// Minutes one service takes when the site has no finished service to go by.
+const DEFAULT_SERVICE_MINUTES: f64 = 5.0;
+
+#[derive(Debug, Default, Deserialize)]
+struct SiteForm {
+    #[serde(default)]
+    site: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "kiosk_ticket.html")]
+struct KioskTicketPage {
+    frame: Frame,
+    w: Words,
+    csrf: String,
+    site: Option<(i64, String)>,
+    sites: Vec<(i64, String)>,
+    groups: Vec<(Group, u64)>,
+    error: Option<String>,
+    idle_seconds: u32,
+    idle_note: String,
+}
+
+async fn kiosk_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    site: Option<i64>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(uri, headers);
+    let csrf = Csrf::for_request(headers)?;
+    let mut frame = Frame::new(lang, state.district_name());
+    frame.face = "kiosk";
+    let db = state.db.conn();
+    let mut sites = Vec::new();
+    for kind in [UnitKind::Hall, UnitKind::Station] {
+        sites.extend(
+            org::list_units(
+                db,
+                &UnitFilter {
+                    kind: Some(kind),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .map(|u| (u.id.get(), u.name)),
+        );
+    }
+    let chosen = site.and_then(|s| sites.iter().find(|(id, _)| *id == s).cloned());
+    let mut groups = Vec::new();
+    if let Some((id, _)) = &chosen {
+        let (waiting, _) = queue::site_load(db, UnitId(*id)).await?;
+        for g in queue::groups(db, UnitId(*id)).await? {
+            let n = waiting
+                .iter()
+                .find(|(c, _)| *c == g.code)
+                .map_or(0, |(_, n)| *n);
+            groups.push((g, n));
+        }
+    }
+    let w = Words::new(lang);
+    let page = KioskTicketPage {
+        frame,
+        idle_note: w.idle(90u32),
+        w,
+        csrf: csrf.token.clone(),
+        site: chosen,
+        sites,
+        groups,
+        error: error.clone(),
+        idle_seconds: 90,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(page, Some(&csrf), status)
+}
+
+async fn kiosk_ticket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiQuery(f): ApiQuery<SiteForm>,
+) -> Result<Response, ApiError> {
+    kiosk_page(&state, &headers, &uri, f.site, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueForm {
+    csrf: String,
+    site: i64,
+    group: String,
+    #[serde(default)]
+    green: Option<String>,
+}
+
+/// A walk-in takes a ticket at the hall's kiosk (no sign-in: the kiosk stands in the hall).
+async fn kiosk_issue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    axum::Form(f): axum::Form<IssueForm>,
+) -> Result<Response, ApiError> {
+    csrf::verify(&headers, &f.csrf)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let priority = if f.green.is_some() {
+        PRIORITY_GREEN
+    } else {
+        PRIORITY_WALK_IN
+    };
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    match queue::issue(&tx, UnitId(f.site), &f.group, priority, Utc::now(), "kiosk").await {
+        Ok(t) => {
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok(Redirect::to(&format!("/ticket/{}", t.id)).into_response())
+        }
+        Err(StoreError::Invalid { message, .. }) => {
+            drop(tx);
+            let msg = crate::i18n::reason(lang, &message);
+            kiosk_page(&state, &headers, &uri, Some(f.site), Some(msg)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketPage {
+    frame: Frame,
+    w: Words,
+    ticket: Ticket,
+    site: String,
+    ahead: u64,
+    wait_minutes: u64,
+    counter: Option<String>,
+    refresh: bool,
+    status_text: String,
+}
+
+/// The holder's page: the number, the state, how many are ahead and the estimated wait.
+async fn my_ticket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(&uri, &headers);
+    let db = state.db.conn();
+    let ticket = queue::ticket(db, id).await?;
+    let ahead = queue::ahead_of(db, &ticket).await?;
+    let site = org::get_unit(db, UnitId(ticket.site_id)).await?;
+    let (_, mean) = queue::site_load(db, UnitId(ticket.site_id)).await?;
+    let counters = queue::counters(db, Some(UnitId(ticket.site_id))).await?;
+    let group = queue::groups(db, UnitId(ticket.site_id))
+        .await?
+        .into_iter()
+        .find(|g| g.id == ticket.group_id);
+    let serving = counters
+        .iter()
+        .filter(|c| {
+            c.open
+                && (c.groups.is_empty()
+                    || group.as_ref().is_some_and(|g| c.groups.contains(&g.code)))
+        })
+        .count()
+        .max(1);
+    let wait = (ahead as f64 + 1.0) * mean.unwrap_or(DEFAULT_SERVICE_MINUTES) / serving as f64;
+    let counter = ticket
+        .counter_id
+        .and_then(|c| counters.iter().find(|x| x.id == c))
+        .map(|c| c.name.clone());
+    let page = TicketPage {
+        frame: Frame::new(lang, state.district_name()),
+        w: Words::new(lang),
+        site: site.name,
+        ahead,
+        wait_minutes: wait.ceil() as u64,
+        counter,
+        status_text: crate::i18n::t(lang, &format!("queue.status.{}", ticket.status.as_str())),
+        refresh: matches!(
+            ticket.status,
+            queue::TicketStatus::Waiting | queue::TicketStatus::Called
+        ),
+        ticket,
+    };
+    render(page, None, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    frame: Frame,
+    w: Words,
+    csrf: String,
+    counter: Counter,
+    site: String,
+    current: Option<Ticket>,
+    waiting: Vec<(String, u64)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn counter_view(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    uri: &Uri,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let lang = crate::http::lang_from(uri, headers);
+    let db = state.db.conn();
+    let counter = queue::counter(db, id).await?;
+    let path = org::unit_path(db, UnitId(counter.site_id)).await?;
+    if !caller.can_see(QUEUE_STAFF, &path) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let site = org::get_unit(db, UnitId(counter.site_id)).await?;
+    let current = queue::current_at(db, id).await?;
+    let (waiting, _) = queue::site_load(db, UnitId(counter.site_id)).await?;
+    let csrf = Csrf::for_request(headers)?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = CounterPage {
+        frame: Frame::new(lang, state.district_name()),
+        w: Words::new(lang),
+        csrf: csrf.token.clone(),
+        counter,
+        site: site.name,
+        current,
+        waiting,
+        notice,
+        error,
+    };
+    render(page, Some(&csrf), status)
+}
+
+async fn counter_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Ok(Redirect::to("/console/login").into_response());
+    }
+    caller.require(QUEUE_STAFF)?;
+    counter_view(&state, &caller, &headers, &uri, id, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct CounterForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    ticket: Option<i64>,
+    #[serde(default)]
+    outcome: Option<String>,
+}
+
+async fn counter_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiPath(id): ApiPath<i64>,
+    axum::Form(f): axum::Form<CounterForm>,
+) -> Result<Response, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Ok(Redirect::to("/console/login").into_response());
+    }
+    caller.require(QUEUE_STAFF)?;
+    csrf::verify(&headers, &f.csrf)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let db = state.db.conn();
+    let counter = queue::counter(db, id).await?;
+    let path = org::unit_path(db, UnitId(counter.site_id)).await?;
+    if !caller.can_see(QUEUE_STAFF, &path) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let who = match &caller {
+        Caller::Staff(s) => s.username.clone(),
+        _ => "staff".into(),
+    };
+    let words = Words::new(lang);
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let outcome: Result<Option<String>, StoreError> = match f.action.as_str() {
+        "open" => queue::set_open(&tx, id, true, &who)
+            .await
+            .map(|_| Some(words.l("queue.opened"))),
+        "close" => queue::set_open(&tx, id, false, &who)
+            .await
+            .map(|_| Some(words.l("queue.closed"))),
+        "call" => queue::call_next(&tx, id, Utc::now(), &who)
+            .await
+            .map(|t| match t {
+                Some(t) => Some(format!("{} {}", words.l("queue.called"), t.number)),
+                None => Some(words.l("queue.nobody")),
+            }),
+        "finish" => queue::finish(
+            &tx,
+            f.ticket.unwrap_or_default(),
+            f.outcome.as_deref().unwrap_or("done"),
+            Utc::now(),
+            &who,
+        )
+        .await
+        .map(|t| Some(format!("{} {}", t.number, words.l("queue.finished")))),
+        _ => Err(StoreError::invalid(
+            "action",
+            format!("unknown:{}", f.action),
+        )),
+    };
+    match outcome {
+        Ok(notice) => {
+            tx.commit().await.map_err(StoreError::from)?;
+            counter_view(&state, &caller, &headers, &uri, id, notice, None).await
+        }
+        Err(StoreError::Invalid { message, .. }) => {
+            drop(tx);
+            let msg = crate::i18n::reason(lang, &message);
+            counter_view(&state, &caller, &headers, &uri, id, None, Some(msg)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The board's live calls: an event with the latest calls (JSON) whenever they change,
+/// checked every half second.
+async fn board_events(
+    State(state): State<AppState>,
+    ApiPath(hall): ApiPath<i64>,
+) -> Result<Sse<impl futures_core_stream::Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let unit = org::get_unit(state.db.conn(), UnitId(hall)).await?;
+    if unit.kind != UnitKind::Hall && unit.kind != UnitKind::Station {
+        return Err(ApiError::not_found());
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
+    let mut shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut last = String::new();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let calls = queue::recent_calls(state.db.conn(), UnitId(hall), 8)
+                .await
+                .unwrap_or_default();
+            let json = serde_json::to_string(&calls).unwrap_or_default();
+            if json != last {
+                if tx
+                    .send(Ok(Event::default().event("calls").data(&json)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                last = json;
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+    Ok(Sse::new(futures_core_stream::ReceiverStream(rx)).keep_alive(KeepAlive::default()))
+}
+
+/// A tokio receiver as a stream (without a stream crate of its own).
+mod futures_core_stream {
+    pub use futures_core::Stream;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    pub struct ReceiverStream<T>(pub tokio::sync::mpsc::Receiver<T>);
+
+    impl<T> Stream for ReceiverStream<T> {
+        type Item = T;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+            self.0.poll_recv(cx)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "counters.html")]
+struct CountersPage {
+    frame: Frame,
+    w: Words,
+    sites: Vec<(String, Vec<Counter>)>,
+}
+
+/// The counters the signed-in clerk may work, by site.
+async fn counters_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Ok(Redirect::to("/console/login").into_response());
+    }
+    caller.require(QUEUE_STAFF)?;
+    let lang = crate::http::lang_from(&uri, &headers);
+    let db = state.db.conn();
+    let units = org::list_units(
+        db,
+        &UnitFilter {
+            scope: Some(caller.scope(QUEUE_STAFF)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let all = queue::counters(db, None).await?;
+    let mut sites = Vec::new();
+    for u in units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Hall || u.kind == UnitKind::Station)
+    {
+        let here: Vec<Counter> = all
+            .iter()
+            .filter(|c| c.site_id == u.id.get())
+            .cloned()
+            .collect();
+        if !here.is_empty() {
+            sites.push((u.name.clone(), here));
+        }
+    }
+    let page = CountersPage {
+        frame: Frame::new(lang, state.district_name()),
+        w: Words::new(lang),
+        sites,
+    };
+    render(page, None, StatusCode::OK)
+}
