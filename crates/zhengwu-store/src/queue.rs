@@ -31,6 +31,8 @@ pub enum TicketStatus {
     Serving,
     Done,
     NoShow,
+    /// Set aside at the counter (the applicant fetches a document) and resumed later.
+    Parked,
 }
 
 impl TicketStatus {
@@ -41,6 +43,7 @@ impl TicketStatus {
             Self::Serving => "serving",
             Self::Done => "done",
             Self::NoShow => "no_show",
+            Self::Parked => "parked",
         }
     }
 
@@ -50,6 +53,7 @@ impl TicketStatus {
             "serving" => Self::Serving,
             "done" => Self::Done,
             "no_show" => Self::NoShow,
+            "parked" => Self::Parked,
             _ => Self::Waiting,
         }
     }
@@ -634,4 +638,181 @@ pub async fn current_at(db: &impl ConnectionTrait, counter_id: i64) -> Result<Op
         .one(db)
         .await?
         .map(Ticket::from))
+}
+
+/// A counter action on a ticket it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Call the number out again.
+    Recall,
+    /// The applicant came: the service starts.
+    Start,
+    /// Called and did not come.
+    NoShow,
+    /// Set aside at this counter.
+    Park,
+    /// Taken up again.
+    Resume,
+}
+
+impl Step {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "recall" => Self::Recall,
+            "start" => Self::Start,
+            "no_show" => Self::NoShow,
+            "park" => Self::Park,
+            "resume" => Self::Resume,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Recall => "recall",
+            Self::Start => "start",
+            Self::NoShow => "no_show",
+            Self::Park => "park",
+            Self::Resume => "resume",
+        }
+    }
+}
+
+async fn locked_ticket(tx: &impl ConnectionTrait, id: i64) -> Result<queue_ticket::Model> {
+    let q = queue_ticket::Entity::find_by_id(id);
+    lock(q, tx.get_database_backend(), false)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ticket", id))
+}
+
+/// Applies a counter's step to a ticket: recall or start a called ticket, mark it a no-show,
+/// park a called or started one, resume a parked one.
+pub async fn step(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    step: Step,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Ticket> {
+    let m = locked_ticket(tx, id).await?;
+    let status = TicketStatus::parse(&m.status);
+    use TicketStatus as S;
+    let allowed = match step {
+        Step::Recall | Step::NoShow => status == S::Called,
+        Step::Start => status == S::Called,
+        Step::Park => matches!(status, S::Called | S::Serving),
+        Step::Resume => status == S::Parked,
+    };
+    if !allowed {
+        return Err(StoreError::invalid(
+            "ticket",
+            format!("not_in_service:{}", status.as_str()),
+        ));
+    }
+    let counter = m.counter_id;
+    let mut am: queue_ticket::ActiveModel = m.clone().into();
+    match step {
+        Step::Recall => am.called_at = Set(Some(at)),
+        Step::Start => {
+            am.status = Set(S::Serving.as_str().into());
+            am.started_at = Set(Some(at));
+        }
+        Step::NoShow => {
+            am.status = Set(S::NoShow.as_str().into());
+            am.finished_at = Set(Some(at));
+        }
+        Step::Park => am.status = Set(S::Parked.as_str().into()),
+        Step::Resume => {
+            am.status = Set(if m.started_at.is_some() {
+                S::Serving
+            } else {
+                S::Called
+            }
+            .as_str()
+            .into());
+        }
+    }
+    let t = am.update(tx).await?;
+    event(tx, id, counter, step.name(), at, actor).await?;
+    Ok(t.into())
+}
+
+/// Sends a ticket on to another group of the same site (a referral between windows): it waits
+/// again, first in line when `first`, else by its original time of joining.
+pub async fn transfer(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    group_code: &str,
+    first: bool,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Ticket> {
+    let m = locked_ticket(tx, id).await?;
+    let status = TicketStatus::parse(&m.status);
+    if !matches!(
+        status,
+        TicketStatus::Called | TicketStatus::Serving | TicketStatus::Parked
+    ) {
+        return Err(StoreError::invalid(
+            "ticket",
+            format!("not_in_service:{}", status.as_str()),
+        ));
+    }
+    let site = UnitId(m.site_id);
+    let g = groups(tx, site)
+        .await?
+        .into_iter()
+        .find(|g| g.code == group_code)
+        .ok_or_else(|| StoreError::invalid("item_group", format!("no_group:{group_code}")))?;
+    // A group no counter serves would keep the applicant waiting for ever.
+    let served = counters(tx, Some(site))
+        .await?
+        .iter()
+        .any(|c| c.groups.is_empty() || c.groups.contains(&g.code));
+    if !served {
+        return Err(StoreError::invalid(
+            "item_group",
+            format!("unserved:{group_code}"),
+        ));
+    }
+    let counter = m.counter_id;
+    let priority = m.priority;
+    let original = m.joined_at;
+    let mut am: queue_ticket::ActiveModel = m.into();
+    if first {
+        // Just ahead of the earliest waiting ticket of its class in that group.
+        let earliest = queue_ticket::Entity::find()
+            .filter(queue_ticket::Column::GroupId.eq(g.id))
+            .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
+            .filter(queue_ticket::Column::Priority.eq(priority))
+            .order_by_asc(queue_ticket::Column::JoinedAt)
+            .one(tx)
+            .await?
+            .map(|t| t.joined_at);
+        if let Some(e) = earliest.filter(|e| *e <= original) {
+            am.joined_at = Set(e - chrono::Duration::milliseconds(1));
+        }
+    }
+    am.group_id = Set(g.id);
+    am.status = Set(TicketStatus::Waiting.as_str().into());
+    am.counter_id = Set(None);
+    am.called_at = Set(None);
+    am.started_at = Set(None);
+    let t = am.update(tx).await?;
+    event(tx, id, counter, "transfer", at, actor).await?;
+    Ok(t.into())
+}
+
+/// The tickets a counter has parked.
+pub async fn parked_at(db: &impl ConnectionTrait, counter_id: i64) -> Result<Vec<Ticket>> {
+    Ok(queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::CounterId.eq(counter_id))
+        .filter(queue_ticket::Column::Status.eq(TicketStatus::Parked.as_str()))
+        .order_by_asc(queue_ticket::Column::CalledAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Ticket::from)
+        .collect())
 }

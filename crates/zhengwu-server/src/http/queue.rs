@@ -35,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_counter))
         .routes(routes!(call_next))
         .routes(routes!(finish_ticket))
+        .routes(routes!(step_ticket))
+        .routes(routes!(transfer_ticket))
 }
 
 /// A site that keeps a queue.
@@ -328,6 +330,91 @@ async fn finish_ticket(
     let outcome = f.outcome.unwrap_or_else(|| "done".into());
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let t = queue::finish(&tx, id, &outcome, Utc::now(), &actor(&caller)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Json(t))
+}
+
+/// A counter's step on a ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StepBody {
+    /// `recall` (call out again), `start`, `no_show`, `park` or `resume`.
+    pub step: String,
+}
+
+/// Recalls, starts, marks a no-show, parks or resumes a ticket.
+#[utoipa::path(
+    post, path = "/api/v1/queue/tickets/{id}/step", tag = "queue",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    request_body = StepBody,
+    responses(
+        (status = 200, description = "Done", body = Ticket),
+        (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of this site", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown step, or not possible in the ticket's state", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn step_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<StepBody>,
+) -> Result<Json<Ticket>, ApiError> {
+    let t = queue::ticket(state.db.conn(), id).await?;
+    at_site(&state, &caller, t.site_id).await?;
+    let step = queue::Step::parse(&body.step)
+        .ok_or_else(|| ApiError::invalid_field("step", format!("unknown:{}", body.step)))?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let t = queue::step(&tx, id, step, Utc::now(), &actor(&caller)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Json(t))
+}
+
+/// Where a ticket is sent on to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransferBody {
+    /// The group's code at the same site.
+    pub item_group: String,
+    /// First in line there (else by the original time of joining).
+    #[serde(default)]
+    pub first: bool,
+}
+
+/// Sends a ticket on to another group of the site; it waits there again.
+#[utoipa::path(
+    post, path = "/api/v1/queue/tickets/{id}/transfer", tag = "queue",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    request_body = TransferBody,
+    responses(
+        (status = 200, description = "Transferred", body = Ticket),
+        (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of this site", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such group, a group no counter serves, or a ticket not in service", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn transfer_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> Result<Json<Ticket>, ApiError> {
+    let t = queue::ticket(state.db.conn(), id).await?;
+    at_site(&state, &caller, t.site_id).await?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let t = queue::transfer(
+        &tx,
+        id,
+        &body.item_group,
+        body.first,
+        Utc::now(),
+        &actor(&caller),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(t))
 }

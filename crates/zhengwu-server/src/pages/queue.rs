@@ -242,6 +242,8 @@ struct CounterPage {
     counter: Counter,
     site: String,
     current: Option<Ticket>,
+    parked: Vec<Ticket>,
+    groups: Vec<Group>,
     waiting: Vec<(String, u64)>,
     notice: Option<String>,
     error: Option<String>,
@@ -265,6 +267,8 @@ async fn counter_view(
     }
     let site = org::get_unit(db, UnitId(counter.site_id)).await?;
     let current = queue::current_at(db, id).await?;
+    let parked = queue::parked_at(db, id).await?;
+    let groups = queue::groups(db, UnitId(counter.site_id)).await?;
     let (waiting, _) = queue::site_load(db, UnitId(counter.site_id)).await?;
     let csrf = Csrf::for_request(headers)?;
     let status = if error.is_some() {
@@ -279,6 +283,8 @@ async fn counter_view(
         counter,
         site: site.name,
         current,
+        parked,
+        groups,
         waiting,
         notice,
         error,
@@ -308,6 +314,10 @@ struct CounterForm {
     ticket: Option<i64>,
     #[serde(default)]
     outcome: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    first: Option<String>,
 }
 
 async fn counter_action(
@@ -349,6 +359,28 @@ async fn counter_action(
                 Some(t) => Some(format!("{} {}", words.l("queue.called"), t.number)),
                 None => Some(words.l("queue.nobody")),
             }),
+        "recall" | "start" | "no_show" | "park" | "resume" => {
+            let step = queue::Step::parse(&f.action).unwrap_or(queue::Step::Recall);
+            queue::step(&tx, f.ticket.unwrap_or_default(), step, Utc::now(), &who)
+                .await
+                .map(|t| {
+                    Some(format!(
+                        "{} {}",
+                        t.number,
+                        words.l(&format!("queue.did.{}", f.action))
+                    ))
+                })
+        }
+        "transfer" => queue::transfer(
+            &tx,
+            f.ticket.unwrap_or_default(),
+            f.group.as_deref().unwrap_or(""),
+            f.first.is_some(),
+            Utc::now(),
+            &who,
+        )
+        .await
+        .map(|t| Some(format!("{} {}", t.number, words.l("queue.did.transfer")))),
         "finish" => queue::finish(
             &tx,
             f.ticket.unwrap_or_default(),

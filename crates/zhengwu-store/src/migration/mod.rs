@@ -9,6 +9,7 @@ mod m20261125_000003_applicants;
 mod m20261125_000004_catalog;
 mod m20261125_000005_catalog_files;
 mod m20261125_000006_queue;
+mod m20261125_000007_queue_numbers;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_catalog::Migration),
             Box::new(m20261125_000005_catalog_files::Migration),
             Box::new(m20261125_000006_queue::Migration),
+            Box::new(m20261125_000007_queue_numbers::Migration),
         ]
     }
 }

@@ -234,3 +234,83 @@ async fn two_hundred_counters_never_call_the_same_ticket() {
     assert_eq!(called.len(), 150, "every waiting ticket was called");
     assert_eq!(unique, issued.into_iter().collect::<HashSet<_>>());
 }
+
+#[tokio::test]
+async fn counter_steps_and_transfers_follow_the_ticket_state() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let counter = queue::counters(t.db.conn(), Some(site))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.groups.is_empty())
+        .unwrap();
+    let tx = t.db.begin_write().await.unwrap();
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    let early = queue::issue(&tx, site, "B", PRIORITY_WALK_IN, now, "k")
+        .await
+        .unwrap();
+    let a = queue::issue(
+        &tx,
+        site,
+        "A",
+        PRIORITY_WALK_IN,
+        now + Duration::seconds(1),
+        "k",
+    )
+    .await
+    .unwrap();
+    // Only a called ticket can be started.
+    assert!(matches!(
+        queue::step(&tx, a.id, queue::Step::Start, now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let called = queue::call_next(&tx, counter.id, now, "clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(called.id, early.id);
+    let parked = queue::step(&tx, early.id, queue::Step::Park, now, "clerk")
+        .await
+        .unwrap();
+    assert_eq!(parked.status, TicketStatus::Parked);
+    let resumed = queue::step(&tx, early.id, queue::Step::Resume, now, "clerk")
+        .await
+        .unwrap();
+    assert_eq!(resumed.status, TicketStatus::Called);
+    let started = queue::step(&tx, early.id, queue::Step::Start, now, "clerk")
+        .await
+        .unwrap();
+    assert_eq!(started.status, TicketStatus::Serving);
+    // Sent on to group A, first in line: it is called before the A ticket that waited.
+    assert!(matches!(
+        queue::transfer(&tx, early.id, "QQ", true, now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let moved = queue::transfer(&tx, early.id, "A", true, now, "clerk")
+        .await
+        .unwrap();
+    assert_eq!(moved.status, TicketStatus::Waiting);
+    let next = queue::call_next(&tx, counter.id, now, "clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.id, early.id);
+    let gone = queue::step(&tx, early.id, queue::Step::NoShow, now, "clerk")
+        .await
+        .unwrap();
+    assert_eq!(gone.status, TicketStatus::NoShow);
+    assert_eq!(
+        queue::call_next(&tx, counter.id, now, "clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    tx.commit().await.unwrap();
+}
