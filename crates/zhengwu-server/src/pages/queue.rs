@@ -367,7 +367,7 @@ async fn counter_action(
                     Some(format!(
                         "{} {}",
                         t.number,
-                        words.l(&format!("queue.did.{}", f.action))
+                        words.l(format!("queue.did.{}", f.action))
                     ))
                 })
         }
