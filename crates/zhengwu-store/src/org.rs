@@ -350,6 +350,16 @@ pub async fn create_unit(tx: &impl ConnectionTrait, new: NewUnit) -> Result<Unit
 }
 
 /// One unit by id.
+/// Every unit's organisation path by id (for scope checks over many records).
+pub async fn paths(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>> {
+    Ok(org_unit::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.path))
+        .collect())
+}
+
 /// The organisation path of a unit (`/1/4/17/`), for scope checks.
 pub async fn unit_path(db: &impl ConnectionTrait, id: UnitId) -> Result<String> {
     org_unit::Entity::find_by_id(id.get())

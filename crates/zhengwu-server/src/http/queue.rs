@@ -112,8 +112,29 @@ pub struct NewTicket {
 
 /// Checks that the caller works at `site` (or above it).
 async fn at_site(state: &AppState, caller: &Caller, site: i64) -> Result<(), ApiError> {
+    at_unit(state, caller, site).await
+}
+
+/// Checks that the caller may work `counter`: its window's clerk, or staff of its site.
+pub async fn at_counter(
+    state: &AppState,
+    caller: &Caller,
+    counter: &Counter,
+) -> Result<(), ApiError> {
+    at_unit(state, caller, counter.window_id.unwrap_or(counter.site_id)).await
+}
+
+/// Checks that the caller may act on a ticket: at the counter that called it, or at its site.
+async fn at_ticket(state: &AppState, caller: &Caller, t: &Ticket) -> Result<(), ApiError> {
+    match t.counter_id {
+        Some(c) => at_counter(state, caller, &queue::counter(state.db.conn(), c).await?).await,
+        None => at_site(state, caller, t.site_id).await,
+    }
+}
+
+async fn at_unit(state: &AppState, caller: &Caller, unit: i64) -> Result<(), ApiError> {
     caller.require(QUEUE_STAFF)?;
-    let path = org::unit_path(state.db.conn(), UnitId(site)).await?;
+    let path = org::unit_path(state.db.conn(), UnitId(unit)).await?;
     if caller.can_see(QUEUE_STAFF, &path) {
         Ok(())
     } else {
@@ -209,7 +230,7 @@ async fn set_open(
     open: bool,
 ) -> Result<Json<Counter>, ApiError> {
     let c = queue::counter(state.db.conn(), id).await?;
-    at_site(state, caller, c.site_id).await?;
+    at_counter(state, caller, &c).await?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let c = queue::set_open(&tx, id, open, &actor(caller)).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -273,7 +294,7 @@ async fn call_next(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let c = queue::counter(state.db.conn(), id).await?;
-    at_site(&state, &caller, c.site_id).await?;
+    at_counter(&state, &caller, &c).await?;
     // A lost race for one row (two counters, one ticket) is retried, never reported.
     for _ in 0..5 {
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
@@ -321,7 +342,7 @@ async fn finish_ticket(
     body: axum::body::Bytes,
 ) -> Result<Json<Ticket>, ApiError> {
     let t = queue::ticket(state.db.conn(), id).await?;
-    at_site(&state, &caller, t.site_id).await?;
+    at_ticket(&state, &caller, &t).await?;
     let f: FinishBody = if body.is_empty() {
         FinishBody::default()
     } else {
@@ -363,7 +384,7 @@ async fn step_ticket(
     ApiJson(body): ApiJson<StepBody>,
 ) -> Result<Json<Ticket>, ApiError> {
     let t = queue::ticket(state.db.conn(), id).await?;
-    at_site(&state, &caller, t.site_id).await?;
+    at_ticket(&state, &caller, &t).await?;
     let step = queue::Step::parse(&body.step)
         .ok_or_else(|| ApiError::invalid_field("step", format!("unknown:{}", body.step)))?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
@@ -404,7 +425,7 @@ async fn transfer_ticket(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Json<Ticket>, ApiError> {
     let t = queue::ticket(state.db.conn(), id).await?;
-    at_site(&state, &caller, t.site_id).await?;
+    at_ticket(&state, &caller, &t).await?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let t = queue::transfer(
         &tx,

@@ -59,7 +59,7 @@ async fn board(
 ) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(&uri, &headers);
     let unit = org::get_unit(state.db.conn(), zhengwu_core::ids::UnitId(hall)).await?;
-    if unit.kind != UnitKind::Hall {
+    if unit.kind != UnitKind::Hall && unit.kind != UnitKind::Station {
         return Err(ApiError::not_found());
     }
     let now = Utc::now().with_timezone(&district_offset());

@@ -261,10 +261,7 @@ async fn counter_view(
     let lang = crate::http::lang_from(uri, headers);
     let db = state.db.conn();
     let counter = queue::counter(db, id).await?;
-    let path = org::unit_path(db, UnitId(counter.site_id)).await?;
-    if !caller.can_see(QUEUE_STAFF, &path) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    crate::http::queue::at_counter(state, caller, &counter).await?;
     let site = org::get_unit(db, UnitId(counter.site_id)).await?;
     let current = queue::current_at(db, id).await?;
     let parked = queue::parked_at(db, id).await?;
@@ -292,18 +289,38 @@ async fn counter_view(
     render(page, Some(&csrf), status)
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct NoticeQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
 async fn counter_page(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     uri: Uri,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> Result<Response, ApiError> {
     if matches!(caller, Caller::Anonymous) {
         return Ok(Redirect::to("/console/login").into_response());
     }
     caller.require(QUEUE_STAFF)?;
-    counter_view(&state, &caller, &headers, &uri, id, None, None).await
+    let notice = q.notice.map(|n| n.chars().take(100).collect());
+    counter_view(&state, &caller, &headers, &uri, id, notice, None).await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -336,10 +353,7 @@ async fn counter_action(
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
     let counter = queue::counter(db, id).await?;
-    let path = org::unit_path(db, UnitId(counter.site_id)).await?;
-    if !caller.can_see(QUEUE_STAFF, &path) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    crate::http::queue::at_counter(&state, &caller, &counter).await?;
     let who = match &caller {
         Caller::Staff(s) => s.username.clone(),
         _ => "staff".into(),
@@ -398,7 +412,11 @@ async fn counter_action(
     match outcome {
         Ok(notice) => {
             tx.commit().await.map_err(StoreError::from)?;
-            counter_view(&state, &caller, &headers, &uri, id, notice, None).await
+            // Post/redirect/get: reloading the page never repeats the action.
+            let q = notice
+                .map(|n| format!("?notice={}", urlencode(&n)))
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!("/console/counter/{id}{q}")).into_response())
         }
         Err(StoreError::Invalid { message, .. }) => {
             drop(tx);
@@ -490,15 +508,15 @@ async fn counters_page(
     caller.require(QUEUE_STAFF)?;
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
-    let units = org::list_units(
-        db,
-        &UnitFilter {
-            scope: Some(caller.scope(QUEUE_STAFF)),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let units = org::list_units(db, &UnitFilter::default()).await?;
+    let paths = org::paths(db).await?;
     let all = queue::counters(db, None).await?;
+    // A counter is the caller's when its window (or, without one, its site) is in scope.
+    let mine = |c: &Counter| {
+        paths
+            .get(&c.window_id.unwrap_or(c.site_id))
+            .is_some_and(|p| caller.can_see(QUEUE_STAFF, p))
+    };
     let mut sites = Vec::new();
     for u in units
         .iter()
@@ -506,7 +524,7 @@ async fn counters_page(
     {
         let here: Vec<Counter> = all
             .iter()
-            .filter(|c| c.site_id == u.id.get())
+            .filter(|c| c.site_id == u.id.get() && mine(c))
             .cloned()
             .collect();
         if !here.is_empty() {
