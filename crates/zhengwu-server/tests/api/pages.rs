@@ -51,7 +51,7 @@ async fn scripts_in_input_are_never_executed_on_error_pages() {
 }
 
 #[tokio::test]
-async fn a_board_exists_for_each_hall_and_for_nothing_else() {
+async fn a_board_exists_for_each_hall_and_station_and_for_nothing_else() {
     let app = spawn_app().await;
     let halls = app.get_json("/api/v1/units?kind=hall").await;
     for h in halls.as_array().unwrap() {
@@ -61,8 +61,12 @@ async fn a_board_exists_for_each_hall_and_for_nothing_else() {
         assert!(html.contains("face-board"));
         assert!(html.contains(h["name"].as_str().unwrap()));
     }
+    // A station keeps a queue too, so it has a board.
     let stations = app.get_json("/api/v1/units?kind=station").await;
     let res = app.get(&format!("/board/{}", stations[0]["id"])).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let windows = app.get_json("/api/v1/units?kind=window").await;
+    let res = app.get(&format!("/board/{}", windows[0]["id"])).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         app.get("/board/999999").await.status(),
