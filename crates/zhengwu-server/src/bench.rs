@@ -396,3 +396,134 @@ pub async fn queue(counters: usize, clients: usize, seconds: u64) -> anyhow::Res
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// A small deterministic generator (SplitMix64) for the simulations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Exponentially distributed with the given mean.
+    fn exp(&mut self, mean: f64) -> f64 {
+        -mean * (1.0 - self.next()).ln()
+    }
+}
+
+/// Simulates a working day at the public service hall on a fresh database: `tickets` walk-ins
+/// arriving 9:00–17:00 (twice as dense 9:30–11:00 and 14:00–15:30), `counters` counters, each
+/// service taking an exponential time with mean 6 minutes (at least 1). Every ticket gets the
+/// estimate its holder's page shows (`queue::estimate_wait`) when it is issued; the error is
+/// that estimate against the wait it then had (call − join).
+pub async fn queue_wait(counters: usize, tickets: usize, seed: u64) -> anyhow::Result<()> {
+    use chrono::{TimeZone, Utc};
+    use zhengwu_store::queue;
+    let t = zhengwu_store::testing::fresh_sqlite().await;
+    t.db.migrate().await?;
+    zhengwu_store::demo::load(&t.db).await?;
+    let db = &t.db;
+    let hall = zhengwu_store::org::find_by_code(db.conn(), "H-PUB")
+        .await?
+        .context("no hall H-PUB")?
+        .id;
+    let mut rng = Rng(seed);
+    // Arrival times in minutes after 9:00, denser at the two peaks.
+    let mut arrivals = Vec::with_capacity(tickets);
+    while arrivals.len() < tickets {
+        let m = rng.next() * 480.0;
+        let peak = (30.0..120.0).contains(&m) || (300.0..390.0).contains(&m);
+        if peak || rng.next() < 0.5 {
+            arrivals.push(m);
+        }
+    }
+    arrivals.sort_by(f64::total_cmp);
+    let day = Utc
+        .with_ymd_and_hms(2026, 11, 24, 1, 0, 0)
+        .single()
+        .context("date")?;
+    let at = |m: f64| day + chrono::Duration::milliseconds((m * 60_000.0) as i64);
+    let tx = db.begin_write().await?;
+    let mut ids = Vec::new();
+    for i in 0..counters {
+        let c = queue::add_counter(&tx, hall, &format!("模拟窗口{i}"), &[]).await?;
+        queue::set_open(&tx, c.id, true, "sim").await?;
+        ids.push(c.id);
+    }
+    tx.commit().await?;
+    // Each counter is free from this minute, serving this ticket until then.
+    let mut free_at: Vec<(f64, Option<i64>)> = vec![(0.0, None); counters];
+    let mut estimates: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+    let mut errors = Vec::new();
+    let mut waits = Vec::new();
+    let mut next = 0;
+    loop {
+        // The next event: an arrival, or the earliest counter becoming free.
+        let (ci, free) = free_at
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _))| (i, *f))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, f64::MAX));
+        if next < arrivals.len() && arrivals[next] <= free {
+            let m = arrivals[next];
+            next += 1;
+            let tx = db.begin_write().await?;
+            let tk = queue::issue(&tx, hall, "A", queue::PRIORITY_WALK_IN, at(m), "sim").await?;
+            let (_, est) = queue::estimate_wait(&tx, &tk).await?;
+            tx.commit().await?;
+            estimates.insert(tk.id, est);
+            continue;
+        }
+        let tx = db.begin_write().await?;
+        if let Some(done) = free_at[ci].1.take() {
+            queue::finish(&tx, done, "done", at(free), "sim").await?;
+        }
+        let called = queue::call_next(&tx, ids[ci], at(free), "sim").await?;
+        tx.commit().await?;
+        match called {
+            Some(tk) => {
+                let waited = (tk.called_at.unwrap_or(tk.joined_at) - tk.joined_at)
+                    .num_milliseconds() as f64
+                    / 60_000.0;
+                if let Some(e) = estimates.get(&tk.id) {
+                    errors.push((e - waited).abs());
+                    waits.push(waited);
+                }
+                free_at[ci] = (free + rng.exp(6.0).max(1.0), Some(tk.id));
+            }
+            None if next < arrivals.len() => {
+                // Idle until the next arrival.
+                free_at[ci].0 = arrivals[next];
+            }
+            None => {
+                free_at[ci].0 = f64::MAX;
+                if free_at.iter().all(|(f, _)| *f == f64::MAX) {
+                    break;
+                }
+            }
+        }
+    }
+    let mae = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+    let mut sorted = errors.clone();
+    sorted.sort_by(f64::total_cmp);
+    let p90 = sorted
+        .get(((sorted.len() as f64 - 1.0) * 0.9) as usize)
+        .copied()
+        .unwrap_or_default();
+    let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
+    println!(
+        "| counters | tickets | mean service | mean wait (min) | MAE (min) | p90 error (min) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| {counters} | {} | 6 min | {mean_wait:.1} | {mae:.2} | {p90:.2} |",
+        errors.len()
+    );
+    Ok(())
+}

@@ -186,6 +186,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// The wait estimate's error over a simulated day at one hall (arrivals peaking mid-morning
+    /// and mid-afternoon, random service times): mean absolute error in minutes.
+    QueueWait {
+        /// Open counters.
+        #[arg(long, default_value_t = 5)]
+        counters: usize,
+        /// Tickets over the day.
+        #[arg(long, default_value_t = 400)]
+        tickets: usize,
+        /// Seed of the simulation.
+        #[arg(long, default_value_t = 20261125)]
+        seed: u64,
+    },
     /// Guidance: recall@1, recall@3 and MRR of the labelled questions (per split), and the
     /// query latency over a catalog grown to `--items` items.
     Guide {
@@ -289,6 +302,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clients,
                 seconds,
             } => crate::bench::queue(counters, clients, seconds).await?,
+            BenchWhat::QueueWait {
+                counters,
+                tickets,
+                seed,
+            } => crate::bench::queue_wait(counters, tickets, seed).await?,
             BenchWhat::Guide {
                 questions,
                 items,

@@ -816,3 +816,29 @@ pub async fn parked_at(db: &impl ConnectionTrait, counter_id: i64) -> Result<Vec
         .map(Ticket::from)
         .collect())
 }
+
+/// Minutes one service takes when the site has no finished service to go by.
+pub const DEFAULT_SERVICE_MINUTES: f64 = 5.0;
+
+/// The estimated wait of a waiting ticket, in minutes, and how many are ahead of it: the
+/// tickets ahead, plus its own turn, times the recent mean service time, shared among the
+/// open counters that serve its group.
+pub async fn estimate_wait(db: &impl ConnectionTrait, t: &Ticket) -> Result<(u64, f64)> {
+    let ahead = ahead_of(db, t).await?;
+    let site = UnitId(t.site_id);
+    let (_, mean) = site_load(db, site).await?;
+    let code = groups(db, site)
+        .await?
+        .into_iter()
+        .find(|g| g.id == t.group_id)
+        .map(|g| g.code)
+        .unwrap_or_default();
+    let serving = counters(db, Some(site))
+        .await?
+        .iter()
+        .filter(|c| c.open && (c.groups.is_empty() || c.groups.contains(&code)))
+        .count()
+        .max(1);
+    let minutes = (ahead as f64 + 1.0) * mean.unwrap_or(DEFAULT_SERVICE_MINUTES) / serving as f64;
+    Ok((ahead, minutes))
+}

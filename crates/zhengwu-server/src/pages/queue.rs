@@ -41,9 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/board/{hall}/events", get(board_events))
 }
 
-/// Minutes one service takes when the site has no finished service to go by.
-const DEFAULT_SERVICE_MINUTES: f64 = 5.0;
-
 #[derive(Debug, Default, Deserialize)]
 struct SiteForm {
     #[serde(default)]
@@ -194,24 +191,9 @@ async fn my_ticket(
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
     let ticket = queue::ticket(db, id).await?;
-    let ahead = queue::ahead_of(db, &ticket).await?;
+    let (ahead, wait) = queue::estimate_wait(db, &ticket).await?;
     let site = org::get_unit(db, UnitId(ticket.site_id)).await?;
-    let (_, mean) = queue::site_load(db, UnitId(ticket.site_id)).await?;
     let counters = queue::counters(db, Some(UnitId(ticket.site_id))).await?;
-    let group = queue::groups(db, UnitId(ticket.site_id))
-        .await?
-        .into_iter()
-        .find(|g| g.id == ticket.group_id);
-    let serving = counters
-        .iter()
-        .filter(|c| {
-            c.open
-                && (c.groups.is_empty()
-                    || group.as_ref().is_some_and(|g| c.groups.contains(&g.code)))
-        })
-        .count()
-        .max(1);
-    let wait = (ahead as f64 + 1.0) * mean.unwrap_or(DEFAULT_SERVICE_MINUTES) / serving as f64;
     let counter = ticket
         .counter_id
         .and_then(|c| counters.iter().find(|x| x.id == c))
