@@ -286,6 +286,8 @@ pub async fn issue(
         started_at: Set(None),
         finished_at: Set(None),
         outcome: Set(None),
+        mobile: Set(None),
+        near_notified: Set(false),
         ..Default::default()
     }
     .insert(tx)
@@ -841,4 +843,82 @@ pub async fn estimate_wait(db: &impl ConnectionTrait, t: &Ticket) -> Result<(u64
         .max(1);
     let minutes = (ahead as f64 + 1.0) * mean.unwrap_or(DEFAULT_SERVICE_MINUTES) / serving as f64;
     Ok((ahead, minutes))
+}
+
+/// Gives a ticket the mobile number its notices go to.
+pub async fn set_mobile(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    mobile: &zhengwu_core::ident::Mobile,
+) -> Result<()> {
+    let m = locked_ticket(tx, id).await?;
+    let mut am: queue_ticket::ActiveModel = m.into();
+    am.mobile = Set(Some(mobile.as_str().to_owned()));
+    am.update(tx).await?;
+    Ok(())
+}
+
+/// How many are ahead when the "your turn is near" notice goes out.
+pub const NEAR_AHEAD: u64 = 3;
+
+/// The notices a call causes, written to the outbox in the call's transaction: "called" to
+/// the called ticket, and "your turn is near" to the ticket of its group that now has
+/// [`NEAR_AHEAD`] ahead (once per ticket). Tickets without a mobile get none.
+pub async fn notify_after_call(
+    tx: &impl ConnectionTrait,
+    called: &Ticket,
+    counter_name: &str,
+    sink: &str,
+) -> Result<usize> {
+    use crate::notify::{self, NewMessage};
+    let mut sent = 0;
+    let row = locked_ticket(tx, called.id).await?;
+    if let Some(mobile) = &row.mobile {
+        notify::enqueue(
+            tx,
+            NewMessage {
+                sink: sink.to_owned(),
+                topic: "sms.queue_called".into(),
+                payload: serde_json::json!({
+                    "mobile": mobile,
+                    "text": format!("【政务服务】请 {} 号到 {} 办理。", called.number, counter_name),
+                    "ticket": called.id,
+                }),
+            },
+        )
+        .await?;
+        sent += 1;
+    }
+    let waiting = queue_ticket::Entity::find()
+        .filter(queue_ticket::Column::GroupId.eq(called.group_id))
+        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
+        .order_by_desc(queue_ticket::Column::Priority)
+        .order_by_asc(queue_ticket::Column::JoinedAt)
+        .order_by_asc(queue_ticket::Column::Id)
+        .limit(NEAR_AHEAD + 1)
+        .all(tx)
+        .await?;
+    if let Some(near) = waiting.into_iter().nth(NEAR_AHEAD as usize)
+        && !near.near_notified
+        && let Some(mobile) = near.mobile.clone()
+    {
+        notify::enqueue(
+            tx,
+            NewMessage {
+                sink: sink.to_owned(),
+                topic: "sms.queue_near".into(),
+                payload: serde_json::json!({
+                    "mobile": mobile,
+                    "text": format!("【政务服务】您的 {} 号前面还有 {NEAR_AHEAD} 位，请留意叫号。", near.number),
+                    "ticket": near.id,
+                }),
+            },
+        )
+        .await?;
+        let mut am: queue_ticket::ActiveModel = near.into();
+        am.near_notified = Set(true);
+        am.update(tx).await?;
+        sent += 1;
+    }
+    Ok(sent)
 }

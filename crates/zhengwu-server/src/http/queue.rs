@@ -108,6 +108,9 @@ pub struct NewTicket {
     /// 绿色通道: the elderly, the disabled, the pregnant are called first.
     #[serde(default)]
     pub green_channel: bool,
+    /// A mobile number for the notices ("your turn is near", "called").
+    #[serde(default)]
+    pub mobile: Option<String>,
 }
 
 /// Checks that the caller works at `site` (or above it).
@@ -175,6 +178,18 @@ async fn issue_ticket(
     } else {
         PRIORITY_WALK_IN
     };
+    let mobile = match body
+        .mobile
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        Some(m) => Some(
+            zhengwu_core::ident::Mobile::parse(m)
+                .map_err(|_| ApiError::invalid_field("mobile", "mobile"))?,
+        ),
+        None => None,
+    };
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let t = queue::issue(
         &tx,
@@ -185,6 +200,9 @@ async fn issue_ticket(
         &actor(&caller),
     )
     .await?;
+    if let Some(m) = &mobile {
+        queue::set_mobile(&tx, t.id, m).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok((StatusCode::CREATED, Json(t)))
 }
@@ -300,7 +318,13 @@ async fn call_next(
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
         match queue::call_next(&tx, id, Utc::now(), &actor(&caller)).await {
             Ok(Some(t)) => {
-                tx.commit().await.map_err(StoreError::from)?;
+                let sink = crate::notify::default_sink(&state.config);
+                if queue::notify_after_call(&tx, &t, &c.name, sink).await? > 0 {
+                    tx.commit().await.map_err(StoreError::from)?;
+                    state.outbox_wake.notify_one();
+                } else {
+                    tx.commit().await.map_err(StoreError::from)?;
+                }
                 return Ok(Json(t).into_response());
             }
             Ok(None) => return Ok(StatusCode::NO_CONTENT.into_response()),

@@ -136,6 +136,8 @@ struct IssueForm {
     group: String,
     #[serde(default)]
     green: Option<String>,
+    #[serde(default)]
+    mobile: Option<String>,
 }
 
 /// A walk-in takes a ticket at the hall's kiosk (no sign-in: the kiosk stands in the hall).
@@ -152,9 +154,22 @@ async fn kiosk_issue(
     } else {
         PRIORITY_WALK_IN
     };
+    let mobile = match f.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => match zhengwu_core::ident::Mobile::parse(m) {
+            Ok(m) => Some(m),
+            Err(_) => {
+                let msg = crate::i18n::t(lang, "queue.bad_mobile");
+                return kiosk_page(&state, &headers, &uri, Some(f.site), Some(msg)).await;
+            }
+        },
+        None => None,
+    };
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     match queue::issue(&tx, UnitId(f.site), &f.group, priority, Utc::now(), "kiosk").await {
         Ok(t) => {
+            if let Some(m) = &mobile {
+                queue::set_mobile(&tx, t.id, m).await?;
+            }
             tx.commit().await.map_err(StoreError::from)?;
             Ok(Redirect::to(&format!("/ticket/{}", t.id)).into_response())
         }
@@ -349,12 +364,16 @@ async fn counter_action(
         "close" => queue::set_open(&tx, id, false, &who)
             .await
             .map(|_| Some(words.l("queue.closed"))),
-        "call" => queue::call_next(&tx, id, Utc::now(), &who)
-            .await
-            .map(|t| match t {
-                Some(t) => Some(format!("{} {}", words.l("queue.called"), t.number)),
-                None => Some(words.l("queue.nobody")),
-            }),
+        "call" => match queue::call_next(&tx, id, Utc::now(), &who).await {
+            Ok(Some(t)) => {
+                let sink = crate::notify::default_sink(&state.config);
+                queue::notify_after_call(&tx, &t, &counter.name, sink)
+                    .await
+                    .map(|_| Some(format!("{} {}", words.l("queue.called"), t.number)))
+            }
+            Ok(None) => Ok(Some(words.l("queue.nobody"))),
+            Err(e) => Err(e),
+        },
         "recall" | "start" | "no_show" | "park" | "resume" => {
             let step = queue::Step::parse(&f.action).unwrap_or(queue::Step::Recall);
             queue::step(&tx, f.ticket.unwrap_or_default(), step, Utc::now(), &who)
@@ -394,6 +413,7 @@ async fn counter_action(
     match outcome {
         Ok(notice) => {
             tx.commit().await.map_err(StoreError::from)?;
+            state.outbox_wake.notify_one();
             // Post/redirect/get: reloading the page never repeats the action.
             let q = notice
                 .map(|n| format!("?notice={}", urlencode(&n)))

@@ -10,6 +10,7 @@ mod m20261125_000004_catalog;
 mod m20261125_000005_catalog_files;
 mod m20261125_000006_queue;
 mod m20261125_000007_queue_numbers;
+mod m20261125_000008_queue_notices;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_catalog_files::Migration),
             Box::new(m20261125_000006_queue::Migration),
             Box::new(m20261125_000007_queue_numbers::Migration),
+            Box::new(m20261125_000008_queue_notices::Migration),
         ]
     }
 }

@@ -314,3 +314,68 @@ async fn counter_steps_and_transfers_follow_the_ticket_state() {
     );
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_call_notifies_the_called_and_the_one_with_three_ahead_once() {
+    use zhengwu_store::notify::{self, Status};
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let counter = queue::counters(t.db.conn(), Some(site))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.groups.is_empty())
+        .unwrap();
+    let tx = t.db.begin_write().await.unwrap();
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    let mobile = zhengwu_core::ident::Mobile::parse("13904110002").unwrap();
+    let mut tickets = Vec::new();
+    for i in 0..6 {
+        let tk = queue::issue(
+            &tx,
+            site,
+            "A",
+            PRIORITY_WALK_IN,
+            now + Duration::seconds(i),
+            "k",
+        )
+        .await
+        .unwrap();
+        if i != 1 {
+            queue::set_mobile(&tx, tk.id, &mobile).await.unwrap();
+        }
+        tickets.push(tk);
+    }
+    let before = notify::count(&tx, Status::Pending).await.unwrap();
+    // Calling the first: it is told to come, and the fifth (three ahead of it now) is warned.
+    let called = queue::call_next(&tx, counter.id, now, "clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        queue::notify_after_call(&tx, &called, &counter.name, "log")
+            .await
+            .unwrap(),
+        2
+    );
+    // Calling the second (no mobile): nobody is told; the sixth is warned.
+    let called = queue::call_next(&tx, counter.id, now, "clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        queue::notify_after_call(&tx, &called, &counter.name, "log")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        notify::count(&tx, Status::Pending).await.unwrap(),
+        before + 3
+    );
+    tx.commit().await.unwrap();
+}
