@@ -17,9 +17,9 @@ use zhengwu_store::StoreError;
 use zhengwu_store::catalog::{self, ItemFilter, References, Status, VersionState, VersionSummary};
 use zhengwu_store::org;
 
-use super::Frame;
 use super::console::render;
 use super::guide::Words;
+use super::{Frame, urlencode};
 use crate::auth::{Caller, ClientIp};
 use crate::catalog_io::{Kind, RowError};
 use crate::csrf::{self, Csrf};
@@ -159,18 +159,6 @@ async fn list_page(
         query,
     };
     render(page, None, StatusCode::OK)
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The edit form: the item as typed, with the choices the selects offer.

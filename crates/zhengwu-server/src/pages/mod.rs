@@ -303,3 +303,16 @@ pub fn error_page(
             .unwrap_or_else(|_| format!("{} {title}", status.as_u16())),
     )
 }
+
+/// Percent-encodes a value for a URL's path or query (every byte but the unreserved ones).
+pub(crate) fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -20,9 +20,9 @@ use zhengwu_store::StoreError;
 use zhengwu_store::org::{self, UnitFilter, UnitKind};
 use zhengwu_store::queue::{self, Counter, Group, PRIORITY_GREEN, PRIORITY_WALK_IN, Ticket};
 
-use super::Frame;
 use super::console::render;
 use super::guide::Words;
+use super::{Frame, urlencode};
 use crate::auth::Caller;
 use crate::csrf::{self, Csrf};
 use crate::error::{ApiError, ApiPath, ApiQuery};
@@ -306,18 +306,6 @@ async fn counter_page(
     caller.require(QUEUE_STAFF)?;
     let notice = q.notice.map(|n| n.chars().take(100).collect());
     counter_view(&state, &caller, &headers, &uri, id, notice, None).await
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
