@@ -191,6 +191,10 @@ async fn event(
     Ok(())
 }
 
+/// A walk-in who has waited this long is called before any priority class, so the green
+/// channel and appointments never starve the queue.
+pub const STARVATION_GUARD_MINUTES: i64 = 45;
+
 /// The item groups of a site.
 pub async fn groups(db: &impl ConnectionTrait, site: UnitId) -> Result<Vec<Group>> {
     Ok(queue_group::Entity::find()
@@ -338,12 +342,32 @@ pub async fn call_next(
             .collect();
         q = q.filter(queue_ticket::Column::GroupId.is_in(ids));
     }
-    let q = q
-        .order_by_desc(queue_ticket::Column::Priority)
+    // The starvation guard: a walk-in who has waited too long goes before the priority classes.
+    let starving = q
+        .clone()
+        .filter(queue_ticket::Column::Priority.eq(PRIORITY_WALK_IN))
+        .filter(
+            queue_ticket::Column::JoinedAt
+                .lte(at - chrono::Duration::minutes(STARVATION_GUARD_MINUTES)),
+        )
         .order_by_asc(queue_ticket::Column::JoinedAt)
         .order_by_asc(queue_ticket::Column::Id)
         .limit(1);
-    let Some(t) = lock(q, tx.get_database_backend(), true).one(tx).await? else {
+    let t = match lock(starving, tx.get_database_backend(), true)
+        .one(tx)
+        .await?
+    {
+        Some(t) => Some(t),
+        None => {
+            let q = q
+                .order_by_desc(queue_ticket::Column::Priority)
+                .order_by_asc(queue_ticket::Column::JoinedAt)
+                .order_by_asc(queue_ticket::Column::Id)
+                .limit(1);
+            lock(q, tx.get_database_backend(), true).one(tx).await?
+        }
+    };
+    let Some(t) = t else {
         return Ok(None);
     };
     let done = queue_ticket::Entity::update_many()

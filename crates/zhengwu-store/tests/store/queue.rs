@@ -379,3 +379,45 @@ async fn a_call_notifies_the_called_and_the_one_with_three_ahead_once() {
     );
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_walk_in_waiting_too_long_goes_before_the_green_channel() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let now = Utc::now();
+    let counter = queue::counters(t.db.conn(), Some(site))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.groups.is_empty())
+        .unwrap();
+    let tx = t.db.begin_write().await.unwrap();
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    let early = now - Duration::minutes(queue::STARVATION_GUARD_MINUTES + 1);
+    let walk_in = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, early, "k")
+        .await
+        .unwrap();
+    let green = queue::issue(&tx, site, "A", PRIORITY_GREEN, now, "k")
+        .await
+        .unwrap();
+    assert_eq!(
+        queue::call_next(&tx, counter.id, now, "c")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        walk_in.id
+    );
+    assert_eq!(
+        queue::call_next(&tx, counter.id, now, "c")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        green.id
+    );
+    tx.commit().await.unwrap();
+}
