@@ -151,18 +151,29 @@ impl Caller {
         )
     }
 
+    /// A name for people reading a record of what the caller did: a username, a token's
+    /// name, an applicant's name.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Anonymous => String::from("anonymous"),
+            Self::Staff(s) => s.username.clone(),
+            Self::Token(t) => t.name.clone(),
+            Self::Applicant(a) => a.citizen.name.clone(),
+        }
+    }
+
     /// Who this caller is in the audit trail.
     pub fn actor(&self, ip: &ClientIp) -> Actor {
-        let (kind, id, label) = match self {
-            Self::Anonymous => ("anonymous", None, String::from("anonymous")),
-            Self::Staff(s) => ("staff", Some(s.id.get()), s.username.clone()),
-            Self::Token(t) => ("token", Some(t.id.get()), t.name.clone()),
-            Self::Applicant(a) => ("applicant", Some(a.citizen.id), a.citizen.name.clone()),
+        let (kind, id) = match self {
+            Self::Anonymous => ("anonymous", None),
+            Self::Staff(s) => ("staff", Some(s.id.get())),
+            Self::Token(t) => ("token", Some(t.id.get())),
+            Self::Applicant(a) => ("applicant", Some(a.citizen.id)),
         };
         Actor {
             kind,
             id,
-            label,
+            label: self.label(),
             ip: ip.0.clone(),
         }
     }

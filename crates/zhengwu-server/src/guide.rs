@@ -230,10 +230,16 @@ pub struct Sites {
 
 impl Sites {
     pub async fn load(db: &impl ConnectionTrait, calendar: Arc<Calendar>) -> anyhow::Result<Self> {
+        // Halls and stations with their hours in one read of the hours tables.
+        let (hall_hours, station_hours) =
+            org::site_hours_of_kinds(db, &[UnitKind::Hall, UnitKind::Station])
+                .await?
+                .into_iter()
+                .partition(|(u, _)| u.kind == UnitKind::Hall);
         Ok(Self {
             units: org::list_units(db, &UnitFilter::default()).await?,
-            hall_hours: org::site_hours_of_kind(db, UnitKind::Hall).await?,
-            station_hours: org::site_hours_of_kind(db, UnitKind::Station).await?,
+            hall_hours,
+            station_hours,
             now: Utc::now().with_timezone(&district_offset()),
             calendar,
         })

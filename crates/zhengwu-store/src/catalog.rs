@@ -192,8 +192,9 @@ fn parse_body(body: &str) -> Result<Item> {
         .map_err(|e| StoreError::invalid("item", format!("stored guide unreadable: {e}")))
 }
 
-/// The top-level fields in which two guides differ (for the audit trail).
-fn changed_fields(before: &Item, after: &Item) -> Vec<String> {
+/// The top-level fields in which two guides differ, the version aside (for the audit trail
+/// and for an editor told what changed meanwhile).
+pub fn changed_fields(before: &Item, after: &Item) -> Vec<String> {
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
         (serde_json::to_value(before), serde_json::to_value(after))
     else {

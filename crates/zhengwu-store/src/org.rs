@@ -536,8 +536,16 @@ pub async fn site_hours_of_kind(
     db: &impl ConnectionTrait,
     kind: UnitKind,
 ) -> Result<Vec<(Unit, SiteHours)>> {
+    site_hours_of_kinds(db, &[kind]).await
+}
+
+/// Every unit of any of `kinds` with its hours, in the same three queries.
+pub async fn site_hours_of_kinds(
+    db: &impl ConnectionTrait,
+    kinds: &[UnitKind],
+) -> Result<Vec<(Unit, SiteHours)>> {
     let units = org_unit::Entity::find()
-        .filter(org_unit::Column::Kind.eq(kind.as_str()))
+        .filter(org_unit::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .order_by_asc(org_unit::Column::Id)
         .all(db)
         .await?;

@@ -637,6 +637,15 @@ pub async fn site_load(
             .await?;
         waiting.push((g.code, n));
     }
+    Ok((waiting, recent_service_minutes(db, site).await?))
+}
+
+/// The mean service time (minutes) of the last 50 finished services at a site; `None` before
+/// any.
+pub async fn recent_service_minutes(
+    db: &impl ConnectionTrait,
+    site: UnitId,
+) -> Result<Option<f64>> {
     let done = queue_ticket::Entity::find()
         .filter(queue_ticket::Column::SiteId.eq(site.get()))
         .filter(queue_ticket::Column::FinishedAt.is_not_null())
@@ -648,8 +657,7 @@ pub async fn site_load(
         .iter()
         .filter_map(|t| Some((t.finished_at? - t.started_at?).num_seconds() as f64 / 60.0))
         .collect();
-    let mean = (!spans.is_empty()).then(|| spans.iter().sum::<f64>() / spans.len() as f64);
-    Ok((waiting, mean))
+    Ok((!spans.is_empty()).then(|| spans.iter().sum::<f64>() / spans.len() as f64))
 }
 
 /// The ticket a counter is serving now (called or started, not finished).
@@ -852,7 +860,7 @@ pub const DEFAULT_SERVICE_MINUTES: f64 = 5.0;
 pub async fn estimate_wait(db: &impl ConnectionTrait, t: &Ticket) -> Result<(u64, f64)> {
     let ahead = ahead_of(db, t).await?;
     let site = UnitId(t.site_id);
-    let (_, mean) = site_load(db, site).await?;
+    let mean = recent_service_minutes(db, site).await?;
     let code = groups(db, site)
         .await?
         .into_iter()

@@ -145,14 +145,6 @@ async fn at_unit(state: &AppState, caller: &Caller, unit: i64) -> Result<(), Api
     }
 }
 
-fn actor(caller: &Caller) -> String {
-    match caller {
-        Caller::Staff(s) => s.username.clone(),
-        Caller::Token(t) => t.name.clone(),
-        _ => "anonymous".into(),
-    }
-}
-
 /// Issues a ticket (a walk-in at the kiosk or the desk).
 #[utoipa::path(
     post, path = "/api/v1/queue/tickets", tag = "queue",
@@ -197,7 +189,7 @@ async fn issue_ticket(
         &body.item_group,
         priority,
         Utc::now(),
-        &actor(&caller),
+        &caller.label(),
     )
     .await?;
     if let Some(m) = &mobile {
@@ -250,7 +242,7 @@ async fn set_open(
     let c = queue::counter(state.db.conn(), id).await?;
     at_counter(state, caller, &c).await?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let c = queue::set_open(&tx, id, open, &actor(caller)).await?;
+    let c = queue::set_open(&tx, id, open, &caller.label()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(c))
 }
@@ -316,7 +308,7 @@ async fn call_next(
     // A lost race for one row (two counters, one ticket) is retried, never reported.
     for _ in 0..5 {
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        match queue::call_next(&tx, id, Utc::now(), &actor(&caller)).await {
+        match queue::call_next(&tx, id, Utc::now(), &caller.label()).await {
             Ok(Some(t)) => {
                 let sink = crate::notify::default_sink(&state.config);
                 if queue::notify_after_call(&tx, &t, &c.name, sink).await? > 0 {
@@ -374,7 +366,7 @@ async fn finish_ticket(
     };
     let outcome = f.outcome.unwrap_or_else(|| "done".into());
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let t = queue::finish(&tx, id, &outcome, Utc::now(), &actor(&caller)).await?;
+    let t = queue::finish(&tx, id, &outcome, Utc::now(), &caller.label()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(t))
 }
@@ -412,7 +404,7 @@ async fn step_ticket(
     let step = queue::Step::parse(&body.step)
         .ok_or_else(|| ApiError::invalid_field("step", format!("unknown:{}", body.step)))?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let t = queue::step(&tx, id, step, Utc::now(), &actor(&caller)).await?;
+    let t = queue::step(&tx, id, step, Utc::now(), &caller.label()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(t))
 }
@@ -457,7 +449,7 @@ async fn transfer_ticket(
         &body.item_group,
         body.first,
         Utc::now(),
-        &actor(&caller),
+        &caller.label(),
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -637,14 +637,9 @@ async fn new_submit(
 
 /// The fields in which two guides differ, as labels.
 fn differing(lang: Lang, a: &Item, b: &Item) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =
-        (serde_json::to_value(a), serde_json::to_value(b))
-    else {
-        return Vec::new();
-    };
-    x.iter()
-        .filter(|(k, v)| k.as_str() != "version" && y.get(*k) != Some(*v))
-        .map(|(k, _)| t(lang, &format!("catalog.f.{k}")))
+    catalog::changed_fields(a, b)
+        .iter()
+        .map(|k| t(lang, &format!("catalog.f.{k}")))
         .collect()
 }
 

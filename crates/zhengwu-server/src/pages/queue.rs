@@ -339,10 +339,7 @@ async fn counter_action(
     let db = state.db.conn();
     let counter = queue::counter(db, id).await?;
     crate::http::queue::at_counter(&state, &caller, &counter).await?;
-    let who = match &caller {
-        Caller::Staff(s) => s.username.clone(),
-        _ => "staff".into(),
-    };
+    let who = caller.label();
     let words = Words::new(lang);
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
     let outcome: Result<Option<String>, StoreError> = match f.action.as_str() {

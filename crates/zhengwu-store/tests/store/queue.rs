@@ -15,6 +15,16 @@ async fn hall(db: &Db, code: &str) -> UnitId {
         .id
 }
 
+/// A comprehensive window's counter of the site (it serves every group).
+async fn comprehensive(db: &Db, site: UnitId) -> queue::Counter {
+    queue::counters(db.conn(), Some(site))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.groups.is_empty())
+        .unwrap()
+}
+
 #[tokio::test]
 async fn every_hall_and_station_has_groups_and_counters() {
     let t = fresh().await;
@@ -88,12 +98,7 @@ async fn calling_order_is_priority_then_arrival_and_finishing_needs_a_call() {
     demo::load(&t.db).await.unwrap();
     let site = hall(&t.db, "H-PUB").await;
     let now = Utc::now();
-    let counter = queue::counters(t.db.conn(), Some(site))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.groups.is_empty())
-        .unwrap();
+    let counter = comprehensive(&t.db, site).await;
     let tx = t.db.begin_write().await.unwrap();
     let first = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, now, "k")
         .await
@@ -241,12 +246,7 @@ async fn counter_steps_and_transfers_follow_the_ticket_state() {
     demo::load(&t.db).await.unwrap();
     let site = hall(&t.db, "H-PUB").await;
     let now = Utc::now();
-    let counter = queue::counters(t.db.conn(), Some(site))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.groups.is_empty())
-        .unwrap();
+    let counter = comprehensive(&t.db, site).await;
     let tx = t.db.begin_write().await.unwrap();
     queue::set_open(&tx, counter.id, true, "clerk")
         .await
@@ -322,12 +322,7 @@ async fn a_call_notifies_the_called_and_the_one_with_three_ahead_once() {
     demo::load(&t.db).await.unwrap();
     let site = hall(&t.db, "H-PUB").await;
     let now = Utc::now();
-    let counter = queue::counters(t.db.conn(), Some(site))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.groups.is_empty())
-        .unwrap();
+    let counter = comprehensive(&t.db, site).await;
     let tx = t.db.begin_write().await.unwrap();
     queue::set_open(&tx, counter.id, true, "clerk")
         .await
@@ -386,12 +381,7 @@ async fn a_walk_in_waiting_too_long_goes_before_the_green_channel() {
     demo::load(&t.db).await.unwrap();
     let site = hall(&t.db, "H-PUB").await;
     let now = Utc::now();
-    let counter = queue::counters(t.db.conn(), Some(site))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.groups.is_empty())
-        .unwrap();
+    let counter = comprehensive(&t.db, site).await;
     let tx = t.db.begin_write().await.unwrap();
     queue::set_open(&tx, counter.id, true, "clerk")
         .await
