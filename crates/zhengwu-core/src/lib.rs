@@ -3,6 +3,7 @@
 //! a plain function with tests beside it.
 
 pub mod audit;
+pub mod booking;
 pub mod calendar;
 pub mod catalog;
 pub mod hours;

@@ -57,6 +57,32 @@ pub struct Config {
     /// The demo accounts' password (`ZHENGWU_DEMO_PASSWORD`); `None`: a random one, printed
     /// once when the accounts are created.
     pub demo_password: Option<Secret>,
+    pub booking: BookingConfig,
+}
+
+/// Appointments and ratings.
+#[derive(Debug, Clone)]
+pub struct BookingConfig {
+    /// When no-shows block new bookings (3 in 90 days block for 30 days).
+    pub no_show: zhengwu_core::booking::NoShowRule,
+    /// A bad rating's rectification is due this many working days later.
+    pub rectify_working_days: u32,
+    /// The site's public address, for links in messages; `None`: `http://` and the listen
+    /// address.
+    pub public_url: Option<String>,
+    /// How often reminders and no-shows are looked for.
+    pub sweep_interval: Duration,
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        Self {
+            no_show: zhengwu_core::booking::NoShowRule::default(),
+            rectify_working_days: 5,
+            public_url: None,
+            sweep_interval: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Staff sessions.
@@ -119,7 +145,16 @@ impl Config {
             max_body_bytes: 1 << 20,
             session: SessionConfig::default(),
             demo_password: None,
+            booking: BookingConfig::default(),
         }
+    }
+
+    /// How links in messages begin: the configured public address, or the listen address.
+    pub fn public_url(&self) -> String {
+        self.booking
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// The database URL to connect to.
@@ -148,6 +183,18 @@ pub struct FileConfig {
     pub notify: FileNotify,
     #[serde(default)]
     pub session: FileSession,
+    #[serde(default)]
+    pub booking: FileBooking,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBooking {
+    pub no_show_limit: Option<u32>,
+    pub no_show_window_days: Option<i64>,
+    pub no_show_block_days: Option<i64>,
+    pub rectify_working_days: Option<u32>,
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,6 +307,38 @@ impl DbArgs {
         }
         if let Some(b) = file.session.secure_cookie {
             c.session.secure_cookie = b;
+        }
+        let b = &file.booking;
+        if let Some(n) = b.no_show_limit {
+            c.booking.no_show.limit = n;
+        }
+        if let Some(d) = b.no_show_window_days {
+            anyhow::ensure!(
+                (1..=3650).contains(&d),
+                "booking.no_show_window_days must be 1–3650"
+            );
+            c.booking.no_show.window_days = d;
+        }
+        if let Some(d) = b.no_show_block_days {
+            anyhow::ensure!(
+                (0..=3650).contains(&d),
+                "booking.no_show_block_days must be 0–3650"
+            );
+            c.booking.no_show.block_days = d;
+        }
+        if let Some(d) = b.rectify_working_days {
+            anyhow::ensure!(
+                (1..=250).contains(&d),
+                "booking.rectify_working_days must be 1–250"
+            );
+            c.booking.rectify_working_days = d;
+        }
+        if let Some(u) = &b.public_url {
+            anyhow::ensure!(
+                u.starts_with("http://") || u.starts_with("https://"),
+                "booking.public_url must start with http:// or https://"
+            );
+            c.booking.public_url = Some(u.trim_end_matches('/').to_owned());
         }
         c.demo_password = std::env::var("ZHENGWU_DEMO_PASSWORD")
             .ok()

@@ -14,6 +14,7 @@ pub mod error;
 pub mod guide;
 pub mod http;
 pub mod i18n;
+pub mod ics;
 pub mod metrics;
 pub mod notify;
 pub mod pages;

@@ -220,6 +220,7 @@ impl Application {
         let worker = Worker::new(state.clone(), shutdown_tx.subscribe());
         let worker_task = tokio::spawn(worker.run());
         let refresher = tokio::spawn(refresh_calendar(state.clone(), shutdown_tx.subscribe()));
+        let sweeper = tokio::spawn(booking_sweep(state.clone(), shutdown_tx.subscribe()));
         let addr = listener.local_addr()?;
         tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "zhengwu is listening");
         let mut rx = shutdown_tx.subscribe();
@@ -240,6 +241,7 @@ impl Application {
         let _ = shutdown_tx.send(true);
         let _ = worker_task.await;
         let _ = refresher.await;
+        let _ = sweeper.await;
         state.db.clone().close().await.ok();
         Ok(())
     }
@@ -256,6 +258,43 @@ async fn refresh_calendar(state: AppState, mut shutdown: watch::Receiver<bool>) 
             tracing::warn!(error = %e, "could not reload the calendar");
         }
     }
+}
+
+/// Every sweep interval: marks the appointments whose arrival window closed as no-shows, and
+/// sends the reminders that are due (the day before, the hour before), in one transaction.
+/// Several processes may sweep at once: each reminder is claimed by a conditional update.
+async fn booking_sweep(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|v| *v) => return,
+            () = tokio::time::sleep(state.config.booking.sweep_interval) => {}
+        }
+        if let Err(e) = sweep_once(&state).await {
+            tracing::warn!(error = %e, "the booking sweep failed");
+        }
+    }
+}
+
+/// One sweep; returns (no-shows marked, reminders sent).
+pub async fn sweep_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
+    let now = chrono::Utc::now();
+    let (base, sink) = crate::http::booking::notices(state);
+    let tx = state.db.begin_write().await?;
+    let no_shows = zhengwu_store::booking::mark_no_shows(&tx, now).await?;
+    let sent = zhengwu_store::booking::send_reminders(
+        &tx,
+        now,
+        &zhengwu_store::booking::Notices {
+            sink,
+            base_url: &base,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if sent > 0 {
+        state.outbox_wake.notify_one();
+    }
+    Ok((no_shows, sent))
 }
 
 /// A future that resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this

@@ -136,6 +136,18 @@ pub async fn get_citizen(db: &impl ConnectionTrait, id: i64) -> Result<Citizen> 
         .ok_or_else(|| StoreError::not_found("citizen", id))
 }
 
+/// A citizen by ID number, masked.
+pub async fn find_by_id_number(
+    db: &impl ConnectionTrait,
+    id_number: &IdNumber,
+) -> Result<Option<Citizen>> {
+    Ok(citizen::Entity::find()
+        .filter(citizen::Column::IdNumber.eq(id_number.as_str()))
+        .one(db)
+        .await?
+        .map(|m| masked(&m)))
+}
+
 /// One citizen in full; the read is audited in the same transaction.
 pub async fn reveal_citizen(
     tx: &impl ConnectionTrait,

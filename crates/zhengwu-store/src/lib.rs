@@ -4,6 +4,7 @@
 
 pub mod applicants;
 pub mod audit;
+pub mod booking;
 pub mod calendar;
 pub mod catalog;
 mod db;
@@ -15,6 +16,7 @@ pub mod migration;
 pub mod notify;
 pub mod org;
 pub mod queue;
+pub mod ratings;
 pub mod scope;
 pub mod testing;
 

@@ -134,6 +134,8 @@ pub struct Ticket {
     pub finished_at: Option<DateTime<Utc>>,
     /// `done`, `more_material` or `referred`.
     pub outcome: Option<String>,
+    /// The appointment whose check-in issued it.
+    pub appointment_id: Option<i64>,
 }
 
 impl From<queue_ticket::Model> for Ticket {
@@ -152,6 +154,7 @@ impl From<queue_ticket::Model> for Ticket {
             started_at: m.started_at,
             finished_at: m.finished_at,
             outcome: m.outcome,
+            appointment_id: m.appointment_id,
         }
     }
 }
@@ -292,6 +295,11 @@ pub async fn issue(
         outcome: Set(None),
         mobile: Set(None),
         near_notified: Set(false),
+        appointment_id: Set(None),
+        token: Set(Some(
+            zhengwu_core::secret::random_hex(16)
+                .map_err(|e| StoreError::invalid("ticket", e.to_string()))?,
+        )),
         ..Default::default()
     }
     .insert(tx)
@@ -888,6 +896,31 @@ pub async fn set_mobile(
     am.mobile = Set(Some(mobile.as_str().to_owned()));
     am.update(tx).await?;
     Ok(())
+}
+
+/// Links a ticket to the appointment whose check-in issued it; its notices go to the
+/// appointment's mobile.
+pub async fn link_appointment(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    appointment: i64,
+    mobile: &str,
+) -> Result<()> {
+    let m = locked_ticket(tx, id).await?;
+    let mut am: queue_ticket::ActiveModel = m.into();
+    am.appointment_id = Set(Some(appointment));
+    am.mobile = Set(Some(mobile.to_owned()));
+    am.update(tx).await?;
+    Ok(())
+}
+
+/// The secret of a ticket's links (its holder's page, its rating).
+pub async fn ticket_token(db: &impl ConnectionTrait, id: i64) -> Result<String> {
+    queue_ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|m| m.token)
+        .ok_or_else(|| StoreError::not_found("ticket", id))
 }
 
 /// How many are ahead when the "your turn is near" notice goes out.

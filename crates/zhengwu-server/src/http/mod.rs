@@ -2,11 +2,13 @@
 //! passes through (request id, tracing, problem details, metrics, body limit, panic guard).
 
 pub mod applicants;
+pub mod booking;
 pub mod calendar;
 pub mod catalog;
 pub mod health;
 pub mod org;
 pub mod queue;
+pub mod ratings;
 pub mod session;
 
 use std::time::Duration;
@@ -37,6 +39,8 @@ use crate::startup::AppState;
     ),
     tags(
         (name = "catalog", description = "The service catalog (items, their guides, versions, synonyms, import and export) and guidance in plain language"),
+        (name = "booking", description = "Appointments: availability, booking by applicants, staff and messaging front ends, the iCalendar file, cancel and reschedule, check-in that issues the ticket at once, urgent requests"),
+        (name = "ratings", description = "好差评 ratings of finished services (GB/T 39734 five levels) and the rectification of bad ones"),
         (name = "queue", description = "Queue numbers without a queueing step: sites, item groups, tickets, counters"),
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
         (name = "org", description = "The organisation: center, halls, windows, departments, sub-districts, communities, stations, opening hours"),
@@ -54,6 +58,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(catalog::router())
         .merge(org::router())
         .merge(queue::router())
+        .merge(booking::router())
+        .merge(ratings::router())
         .merge(health::router())
         .merge(session::router())
         .merge(applicants::router())

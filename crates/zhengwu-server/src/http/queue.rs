@@ -135,7 +135,8 @@ async fn at_ticket(state: &AppState, caller: &Caller, t: &Ticket) -> Result<(), 
     }
 }
 
-async fn at_unit(state: &AppState, caller: &Caller, unit: i64) -> Result<(), ApiError> {
+/// Checks that the caller holds a queue role whose scope contains `unit`.
+pub async fn at_unit(state: &AppState, caller: &Caller, unit: i64) -> Result<(), ApiError> {
     caller.require(QUEUE_STAFF)?;
     let path = org::unit_path(state.db.conn(), UnitId(unit)).await?;
     if caller.can_see(QUEUE_STAFF, &path) {

@@ -381,6 +381,7 @@ pub async fn load_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary
     let mut summary = load_into(&tx, &file).await?;
     load_catalog(&tx, &mut summary, forms).await?;
     summary.counters = crate::queue::seed_sites(&tx).await?;
+    crate::booking::seed_rules(&tx).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
@@ -412,6 +413,8 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     crate::catalog::clear(&tx).await?;
+    crate::ratings::clear(&tx).await?;
+    crate::booking::clear(&tx).await?;
     crate::queue::clear(&tx).await?;
     // Accounts and tokens are scoped to units: the demo's go with its organisation.
     session::Entity::delete_many().exec(&tx).await?;
@@ -436,6 +439,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     let mut summary = load_into(&tx, &file).await?;
     load_catalog(&tx, &mut summary, forms).await?;
     summary.counters = crate::queue::seed_sites(&tx).await?;
+    crate::booking::seed_rules(&tx).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

@@ -3,8 +3,11 @@
 
 pub mod api_token;
 pub mod applicant_session;
+pub mod appointment;
 pub mod audit_head;
 pub mod audit_log;
+pub mod booking_rule;
+pub mod booking_slot;
 pub mod calendar_day;
 pub mod catalog_file;
 pub mod catalog_item;
@@ -22,6 +25,9 @@ pub mod queue_counter;
 pub mod queue_event;
 pub mod queue_group;
 pub mod queue_ticket;
+pub mod rating;
+pub mod rectification;
 pub mod session;
 pub mod staff;
 pub mod staff_role;
+pub mod urgent_request;

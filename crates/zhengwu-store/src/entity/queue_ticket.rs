@@ -20,6 +20,8 @@ pub struct Model {
     pub outcome: Option<String>,
     pub mobile: Option<String>,
     pub near_notified: bool,
+    pub appointment_id: Option<i64>,
+    pub token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

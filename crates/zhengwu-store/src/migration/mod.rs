@@ -11,6 +11,7 @@ mod m20261125_000005_catalog_files;
 mod m20261125_000006_queue;
 mod m20261125_000007_queue_numbers;
 mod m20261125_000008_queue_notices;
+mod m20261128_000009_booking;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_queue::Migration),
             Box::new(m20261125_000007_queue_numbers::Migration),
             Box::new(m20261125_000008_queue_notices::Migration),
+            Box::new(m20261128_000009_booking::Migration),
         ]
     }
 }
