@@ -279,24 +279,76 @@ pub fn guide(
 /// counters at the public service hall, and lets `clients` concurrent HTTP clients each loop
 /// issue → call next (at its counter) → finish for `seconds`; reports cycles per second and
 /// the latency of call-next.
+/// A server on a fresh data directory with the demo district, and an admin's session.
+struct BenchApp {
+    base: String,
+    db: zhengwu_store::Db,
+    client: reqwest::Client,
+    cookie: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    dir: std::path::PathBuf,
+}
+
+impl BenchApp {
+    async fn start(name: &str, clients: usize) -> anyhow::Result<Self> {
+        let dir = crate::cli::temp_data_dir(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = crate::config::Config::for_data_dir(&dir);
+        config.demo_forms = false;
+        let password =
+            zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.demo_password = Some(crate::config::Secret::new(&password));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let app = crate::Application::build(config, listener).await?;
+        let base = format!("http://{}", app.local_addr()?);
+        let db = app.state().db.clone();
+        let stop = app.shutdown_handle();
+        let server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(clients)
+            .build()?;
+        let res = client
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "admin", "password": password}))
+            .send()
+            .await?;
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .context("no session cookie")?
+            .to_owned();
+        Ok(Self {
+            base,
+            db,
+            client,
+            cookie,
+            stop,
+            server,
+            dir,
+        })
+    }
+
+    async fn hall(&self) -> anyhow::Result<zhengwu_core::ids::UnitId> {
+        Ok(zhengwu_store::org::find_by_code(self.db.conn(), "H-PUB")
+            .await?
+            .context("no hall H-PUB")?
+            .id)
+    }
+
+    async fn finish(self) {
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 pub async fn queue(counters: usize, clients: usize, seconds: u64) -> anyhow::Result<()> {
-    let dir = crate::cli::temp_data_dir("bench-queue");
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut config = crate::config::Config::for_data_dir(&dir);
-    config.demo_forms = false;
-    let password = zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
-    config.demo_password = Some(crate::config::Secret::new(&password));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let app = crate::Application::build(config, listener).await?;
-    let base = format!("http://{}", app.local_addr()?);
-    let db = app.state().db.clone();
-    let stop = app.shutdown_handle();
-    let server = tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let hall = zhengwu_store::org::find_by_code(db.conn(), "H-PUB")
-        .await?
-        .context("no hall H-PUB")?
-        .id;
-    let tx = db.begin_write().await?;
+    let app = BenchApp::start("bench-queue", clients).await?;
+    let hall = app.hall().await?;
+    let tx = app.db.begin_write().await?;
     let mut ids = Vec::new();
     for i in 0..counters {
         let c = zhengwu_store::queue::add_counter(&tx, hall, &format!("压测窗口{i}"), &[]).await?;
@@ -304,21 +356,7 @@ pub async fn queue(counters: usize, clients: usize, seconds: u64) -> anyhow::Res
         ids.push(c.id);
     }
     tx.commit().await?;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()?;
-    let res = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"username": "admin", "password": password}))
-        .send()
-        .await?;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .context("no session cookie")?
-        .to_owned();
+    let (client, base, cookie) = (app.client.clone(), app.base.clone(), app.cookie.clone());
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for w in 0..clients {
@@ -391,9 +429,119 @@ pub async fn queue(counters: usize, clients: usize, seconds: u64) -> anyhow::Res
         ms(percentile(&calls, 0.5)),
         ms(percentile(&calls, 0.99)),
     );
-    let _ = stop.send(true);
-    let _ = server.await;
-    let _ = std::fs::remove_dir_all(&dir);
+    app.finish().await;
+    Ok(())
+}
+
+/// The booking contention case: `requests` bookings of one slot of capacity `capacity` by
+/// distinct people, `clients` at a time, over HTTP against SQLite (staff booking by phone, so
+/// every request also finds or registers the person). Reports requests per second, latency,
+/// and how many were booked (must equal the capacity).
+pub async fn booking(requests: usize, clients: usize, capacity: i32) -> anyhow::Result<()> {
+    let app = BenchApp::start("bench-booking", clients).await?;
+    let hall = app.hall().await?;
+    let unit = zhengwu_store::org::get_unit(app.db.conn(), hall).await?;
+    let item = zhengwu_store::catalog::published_items(app.db.conn())
+        .await?
+        .into_iter()
+        .find(|i| i.bookable && i.halls.contains(&unit.code))
+        .context("no bookable item in the hall")?;
+    let group = zhengwu_store::booking::group_for_item(app.db.conn(), &unit, &item).await?;
+    let tx = app.db.begin_write().await?;
+    zhengwu_store::booking::set_rule(
+        &tx,
+        &group,
+        zhengwu_store::booking::RuleSettings::defaults(capacity),
+        &zhengwu_store::audit::Actor::system("bench"),
+    )
+    .await?;
+    tx.commit().await?;
+    let rule = zhengwu_store::booking::rule_of(app.db.conn(), &group).await?;
+    let now = chrono::Utc::now();
+    let today = zhengwu_core::booking::local_date_minute(now).0;
+    let calendar = zhengwu_store::calendar::load(app.db.conn()).await?;
+    let days = zhengwu_store::booking::availability(
+        app.db.conn(),
+        &rule,
+        &calendar,
+        today,
+        today + chrono::Duration::days(13),
+        now,
+    )
+    .await?;
+    let at = days
+        .iter()
+        .flat_map(|d| d.slots.iter())
+        .find(|s| s.available == capacity)
+        .context("no free slot in two weeks")?
+        .starts_at;
+    let people: Vec<String> = (0..requests)
+        .map(|i| {
+            let first17 = format!(
+                "210203{}{:03}",
+                19_700_101 + (i / 900) as u32,
+                i % 900 + 100
+            );
+            let check = zhengwu_core::ident::ric_check_char(first17.as_bytes()).unwrap_or('0');
+            format!("{first17}{check}")
+        })
+        .collect();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let people = std::sync::Arc::new(people);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, base, cookie) = (app.client.clone(), app.base.clone(), app.cookie.clone());
+        let (next, people, item) = (next.clone(), people.clone(), item.code.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut booked, mut full, mut errors) = (Vec::new(), 0u64, 0u64, 0u64);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(id_number) = people.get(i) else { break };
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/v1/booking/appointments"))
+                    .header("cookie", &cookie)
+                    .json(&serde_json::json!({"site": hall.get(), "item": item, "starts_at": at,
+                        "person": {"name": format!("压测{i}"), "id_number": id_number, "mobile": format!("137{i:08}")}}))
+                    .send()
+                    .await;
+                lat.push(t.elapsed());
+                match res.map(|r| r.status()) {
+                    Ok(reqwest::StatusCode::CREATED) => booked += 1,
+                    Ok(reqwest::StatusCode::UNPROCESSABLE_ENTITY) => full += 1,
+                    _ => errors += 1,
+                }
+            }
+            (lat, booked, full, errors)
+        }));
+    }
+    let (mut lat, mut booked, mut full, mut errors) = (Vec::new(), 0, 0, 0);
+    for t in tasks {
+        let (mut l, b, f, e) = t.await?;
+        lat.append(&mut l);
+        booked += b;
+        full += f;
+        errors += e;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "| requests | clients | capacity | booked | refused (full) | errors | requests/s | p50 (ms) | p99 (ms) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {requests} | {clients} | {capacity} | {booked} | {full} | {errors} | {:.0} | {:.2} | {:.2} |",
+        requests as f64 / secs,
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+    );
+    app.finish().await;
+    anyhow::ensure!(
+        booked == capacity as u64,
+        "booked {booked}, capacity {capacity}"
+    );
     Ok(())
 }
 

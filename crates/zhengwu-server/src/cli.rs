@@ -186,6 +186,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Booking contention over HTTP: many people book one slot at once; requests per second,
+    /// latency, and the places booked (never more than the capacity).
+    Booking {
+        /// Booking requests, each by a different person.
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// The slot's capacity.
+        #[arg(long, default_value_t = 10)]
+        capacity: i32,
+    },
     /// The wait estimate's error over a simulated day at one hall (arrivals peaking mid-morning
     /// and mid-afternoon, random service times): mean absolute error in minutes.
     QueueWait {
@@ -302,6 +315,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clients,
                 seconds,
             } => crate::bench::queue(counters, clients, seconds).await?,
+            BenchWhat::Booking {
+                requests,
+                clients,
+                capacity,
+            } => crate::bench::booking(requests, clients, capacity).await?,
             BenchWhat::QueueWait {
                 counters,
                 tickets,
