@@ -136,6 +136,9 @@ pub struct Ticket {
     pub outcome: Option<String>,
     /// The appointment whose check-in issued it.
     pub appointment_id: Option<i64>,
+    /// Where its notices go; never sent to a client.
+    #[serde(skip)]
+    pub mobile: Option<String>,
 }
 
 impl From<queue_ticket::Model> for Ticket {
@@ -155,6 +158,7 @@ impl From<queue_ticket::Model> for Ticket {
             finished_at: m.finished_at,
             outcome: m.outcome,
             appointment_id: m.appointment_id,
+            mobile: m.mobile,
         }
     }
 }
@@ -350,32 +354,26 @@ pub async fn call_next(
             .collect();
         q = q.filter(queue_ticket::Column::GroupId.is_in(ids));
     }
-    // The starvation guard: a walk-in who has waited too long goes before the priority classes.
-    let starving = q
-        .clone()
-        .filter(queue_ticket::Column::Priority.eq(PRIORITY_WALK_IN))
-        .filter(
-            queue_ticket::Column::JoinedAt
-                .lte(at - chrono::Duration::minutes(STARVATION_GUARD_MINUTES)),
-        )
+    // One query: the starvation guard first (a walk-in who has waited too long goes before the
+    // priority classes, oldest first), then priority class, then the time of joining.
+    let starving: Expr = Expr::case(
+        sea_orm::Condition::all()
+            .add(queue_ticket::Column::Priority.eq(PRIORITY_WALK_IN))
+            .add(
+                queue_ticket::Column::JoinedAt
+                    .lte(at - chrono::Duration::minutes(STARVATION_GUARD_MINUTES)),
+            ),
+        1,
+    )
+    .finally(0)
+    .into();
+    let q = q
+        .order_by(starving, sea_orm::Order::Desc)
+        .order_by_desc(queue_ticket::Column::Priority)
         .order_by_asc(queue_ticket::Column::JoinedAt)
         .order_by_asc(queue_ticket::Column::Id)
         .limit(1);
-    let t = match lock(starving, tx.get_database_backend(), true)
-        .one(tx)
-        .await?
-    {
-        Some(t) => Some(t),
-        None => {
-            let q = q
-                .order_by_desc(queue_ticket::Column::Priority)
-                .order_by_asc(queue_ticket::Column::JoinedAt)
-                .order_by_asc(queue_ticket::Column::Id)
-                .limit(1);
-            lock(q, tx.get_database_backend(), true).one(tx).await?
-        }
-    };
-    let Some(t) = t else {
+    let Some(t) = lock(q, tx.get_database_backend(), true).one(tx).await? else {
         return Ok(None);
     };
     let done = queue_ticket::Entity::update_many()
@@ -395,7 +393,11 @@ pub async fn call_next(
         });
     }
     event(tx, t.id, Some(counter_id), "call", at, actor).await?;
-    Ok(Some(ticket(tx, t.id).await?))
+    let mut called = Ticket::from(t);
+    called.status = TicketStatus::Called;
+    called.counter_id = Some(counter_id);
+    called.called_at = Some(at);
+    Ok(Some(called))
 }
 
 /// Finishes the service of a called or started ticket, with its outcome.
@@ -937,8 +939,7 @@ pub async fn notify_after_call(
 ) -> Result<usize> {
     use crate::notify::{self, NewMessage};
     let mut sent = 0;
-    let row = locked_ticket(tx, called.id).await?;
-    if let Some(mobile) = &row.mobile {
+    if let Some(mobile) = &called.mobile {
         notify::enqueue(
             tx,
             NewMessage {
