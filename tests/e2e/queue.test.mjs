@@ -92,8 +92,8 @@ async function takeTicket(page, siteName, label = GROUP_A) {
   await kioskToSite(page, siteName);
   const waitingBefore = await waitingOn(page, label);
   await groupButton(page, label).click();
-  await page.waitForURL(/\/ticket\/\d+$/);
-  const id = Number(page.url().match(/\/ticket\/(\d+)$/)[1]);
+  await page.waitForURL(/\/ticket\/\d+\?t=[0-9a-f]+$/);
+  const id = Number(page.url().match(/\/ticket\/(\d+)\?t=/)[1]);
   const number = (await page.locator('h1 .ticket-number').innerText()).trim();
   return { id, number, waitingBefore };
 }
@@ -144,6 +144,17 @@ test('the kiosk leads from 取号 to a site and its item groups, in large target
     assert.ok(box.height >= 64 && box.width >= 64, 'touch targets of 64 px at least');
   }
   await assertAccessible(page, '/kiosk/ticket?site=…');
+  // At most six choices a screen: the hall's other groups are behind "更多业务".
+  const seen = new Set(await groups.allInnerTexts());
+  assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+  while (await page.locator('a.kiosk-choice', { hasText: '更多业务' }).count()) {
+    await page.locator('a.kiosk-choice', { hasText: '更多业务' }).click();
+    await page.waitForURL(/screen=\d+$/);
+    assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+    assert.equal(await page.locator('a.kiosk-choice', { hasText: '上一页业务' }).count(), 1);
+    for (const t of await groups.allInnerTexts()) seen.add(t);
+  }
+  assert.ok(seen.size > 4, `every group is reachable (${seen.size})`);
   await page.getByRole('link', { name: '返回首页' }).click();
   await page.waitForURL(server.base + '/kiosk');
   await page.context().close();

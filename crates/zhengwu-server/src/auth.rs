@@ -34,43 +34,6 @@ pub enum Caller {
     Applicant(zhengwu_store::applicants::Applicant),
 }
 
-/// Staff sessions recently checked, so that a clerk's burst of requests (call next, start,
-/// finish) does not read the session, the account and its grants from the database each time.
-/// An entry lives [`SessionCache::TTL`]: logging out here forgets it at once; a session ended
-/// or an account disabled through another process is noticed within that time.
-#[derive(Debug, Default)]
-pub struct SessionCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, StaffMember)>>,
-}
-
-impl SessionCache {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
-    const MAX: usize = 10_000;
-
-    fn get(&self, digest: &str) -> Option<StaffMember> {
-        let map = self.entries.lock().ok()?;
-        map.get(digest)
-            .filter(|(at, _)| at.elapsed() < Self::TTL)
-            .map(|(_, s)| s.clone())
-    }
-
-    fn put(&self, digest: String, staff: StaffMember) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= Self::MAX {
-                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
-            }
-            map.insert(digest, (std::time::Instant::now(), staff));
-        }
-    }
-
-    /// Forgets a session (logged out) or every session (an account changed).
-    pub fn forget(&self, digest: &str) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.remove(digest);
-        }
-    }
-}
-
 /// The applicant session cookie's name.
 pub const APPLICANT_COOKIE: &str = "zw_applicant";
 
@@ -121,15 +84,11 @@ impl FromRequestParts<AppState> for Caller {
         }
         if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
             let digest = token_digest(sid);
-            if let Some(s) = state.sessions.get(&digest) {
-                return Ok(Self::Staff(s));
-            }
             let idle =
                 Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
             if let Some(s) =
                 identity::session_staff(state.db.conn(), &digest, Utc::now(), idle).await?
             {
-                state.sessions.put(digest, s.clone());
                 return Ok(Self::Staff(s));
             }
         }
@@ -316,7 +275,6 @@ pub async fn log_out(
 ) -> Result<HeaderValue, ApiError> {
     if let Some(sid) = cookie(headers, SESSION_COOKIE) {
         let digest = token_digest(sid);
-        state.sessions.forget(&digest);
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
         identity::close_session(&tx, &caller.actor(ip), &digest).await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -21,8 +21,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     pub outbox_wake: Arc<tokio::sync::Notify>,
-    /// Staff sessions recently checked (a few seconds).
-    pub sessions: Arc<crate::auth::SessionCache>,
     /// The published catalog and its search index.
     pub guide: Arc<crate::guide::Guide>,
     /// The district's name, for the masthead of every page.
@@ -179,7 +177,6 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
-            sessions: Arc::new(crate::auth::SessionCache::default()),
             guide: Arc::new(guide),
             district_name: Arc::new(RwLock::new(district_name)),
             shutdown: shutdown_rx,

@@ -12,11 +12,10 @@ use axum::routing::get;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use zhengwu_core::roles::Role;
-use zhengwu_core::secret::token_digest;
 use zhengwu_store::audit::{self, EntryFilter};
 
 use super::Frame;
-use crate::auth::{Caller, ClientIp, SESSION_COOKIE};
+use crate::auth::{Caller, ClientIp};
 use crate::csrf::{self, Csrf};
 use crate::error::{ApiError, ApiQuery};
 use crate::i18n::{Lang, t, tf};
@@ -160,20 +159,9 @@ async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
     csrf::verify(&headers, &form.csrf)?;
-    if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
-        let tx = state
-            .db
-            .begin_write()
-            .await
-            .map_err(zhengwu_store::StoreError::from)?;
-        zhengwu_store::identity::close_session(&tx, &caller.actor(&ip), &token_digest(sid)).await?;
-        tx.commit().await.map_err(zhengwu_store::StoreError::from)?;
-    }
+    let cleared = crate::auth::log_out(&state, &caller, &ip, &headers).await?;
     let mut res = Redirect::to("/console/login").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        crate::auth::session_cookie(&state, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cleared);
     Ok(res)
 }
 
@@ -202,6 +190,11 @@ struct ConsolePage {
     audit_label: String,
     show_citizens: bool,
     citizens_label: String,
+    /// Appointments, urgent requests and rectifications (issue 6).
+    show_booking: bool,
+    show_urgent: bool,
+    show_rect: bool,
+    booking_labels: [String; 3],
 }
 
 async fn console_home(
@@ -215,6 +208,9 @@ async fn console_home(
     let show_citizens = caller
         .require(crate::http::applicants::CITIZEN_READERS)
         .is_ok();
+    let show_booking = caller.require(crate::http::queue::QUEUE_STAFF).is_ok();
+    let show_urgent = caller.require(crate::http::booking::URGENT_STAFF).is_ok();
+    let show_rect = caller.require(crate::http::ratings::RECTIFY_STAFF).is_ok();
     let Caller::Staff(staff) = caller else {
         return Ok(Redirect::to("/console/login").into_response());
     };
@@ -249,6 +245,14 @@ async fn console_home(
         audit_label: t(lang, "page.console.audit"),
         show_citizens,
         citizens_label: t(lang, "page.citizens.title"),
+        show_booking,
+        show_urgent,
+        show_rect,
+        booking_labels: [
+            t(lang, "booking.console"),
+            t(lang, "urgent.console"),
+            t(lang, "rect.title"),
+        ],
     };
     render(page, Some(&csrf), StatusCode::OK)
 }

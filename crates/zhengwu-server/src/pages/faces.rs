@@ -115,7 +115,8 @@ fn kiosk_page(state: &AppState, headers: &HeaderMap, uri: &Uri, title_key: &str)
             (t(lang, "page.kiosk.ticket"), "/kiosk/ticket".to_owned()),
             (t(lang, "page.kiosk.hours"), "/kiosk/hours".to_owned()),
             (t(lang, "page.kiosk.signin"), "/signin".to_owned()),
-            (t(lang, "page.kiosk.portal"), "/".to_owned()),
+            // At most six choices: check-in for appointments takes the portal's place.
+            (t(lang, "checkin.title"), "/kiosk/checkin".to_owned()),
             (
                 t(lang, "page.kiosk.language"),
                 format!("/kiosk?lang={other}"),

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(guide::router())
         .merge(catalog_admin::router())
         .merge(queue::router())
+        .merge(booking::router())
         .route("/static/zhengwu.css", get(stylesheet))
         .layer(axum::middleware::from_fn(remember_lang))
 }
@@ -40,6 +41,7 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+pub mod booking;
 pub mod catalog_admin;
 pub mod citizens;
 pub mod console;

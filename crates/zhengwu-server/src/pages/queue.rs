@@ -45,7 +45,13 @@ pub fn router() -> Router<AppState> {
 struct SiteForm {
     #[serde(default)]
     site: Option<i64>,
+    /// Which screen of the site's groups (the kiosk shows a few at a time).
+    #[serde(default)]
+    screen: Option<usize>,
 }
+
+/// Group buttons on one kiosk screen: with "previous" and "more" at most six choices.
+const GROUPS_PER_SCREEN: usize = 4;
 
 #[derive(Template)]
 #[template(path = "kiosk_ticket.html")]
@@ -56,6 +62,9 @@ struct KioskTicketPage {
     site: Option<(i64, String)>,
     sites: Vec<(i64, String)>,
     groups: Vec<(Group, u64)>,
+    /// The previous and the next screen of groups, when there are more than fit on one.
+    prev_screen: Option<usize>,
+    next_screen: Option<usize>,
     error: Option<String>,
     idle_seconds: u32,
     idle_note: String,
@@ -66,6 +75,7 @@ async fn kiosk_page(
     headers: &HeaderMap,
     uri: &Uri,
     site: Option<i64>,
+    screen: usize,
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(uri, headers);
@@ -100,6 +110,15 @@ async fn kiosk_page(
             groups.push((g, n));
         }
     }
+    let screens = groups.len().div_ceil(GROUPS_PER_SCREEN).max(1);
+    let screen = screen.min(screens - 1);
+    let groups: Vec<(Group, u64)> = groups
+        .into_iter()
+        .skip(screen * GROUPS_PER_SCREEN)
+        .take(GROUPS_PER_SCREEN)
+        .collect();
+    let prev_screen = screen.checked_sub(1);
+    let next_screen = (screen + 1 < screens).then_some(screen + 1);
     let w = Words::new(lang);
     let page = KioskTicketPage {
         frame,
@@ -109,6 +128,8 @@ async fn kiosk_page(
         site: chosen,
         sites,
         groups,
+        prev_screen,
+        next_screen,
         error: error.clone(),
         idle_seconds: 90,
     };
@@ -126,7 +147,7 @@ async fn kiosk_ticket(
     uri: Uri,
     ApiQuery(f): ApiQuery<SiteForm>,
 ) -> Result<Response, ApiError> {
-    kiosk_page(&state, &headers, &uri, f.site, None).await
+    kiosk_page(&state, &headers, &uri, f.site, f.screen.unwrap_or(0), None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,7 +180,7 @@ async fn kiosk_issue(
             Ok(m) => Some(m),
             Err(_) => {
                 let msg = crate::i18n::t(lang, "queue.bad_mobile");
-                return kiosk_page(&state, &headers, &uri, Some(f.site), Some(msg)).await;
+                return kiosk_page(&state, &headers, &uri, Some(f.site), 0, Some(msg)).await;
             }
         },
         None => None,
@@ -171,12 +192,14 @@ async fn kiosk_issue(
                 queue::set_mobile(&tx, t.id, m).await?;
             }
             tx.commit().await.map_err(StoreError::from)?;
-            Ok(Redirect::to(&format!("/ticket/{}", t.id)).into_response())
+            // The ticket's secret in the link: the holder's phone can rate the service later.
+            let token = queue::ticket_token(state.db.conn(), t.id).await?;
+            Ok(Redirect::to(&format!("/ticket/{}?t={}", t.id, urlencode(&token))).into_response())
         }
         Err(StoreError::Invalid { message, .. }) => {
             drop(tx);
             let msg = crate::i18n::reason(lang, &message);
-            kiosk_page(&state, &headers, &uri, Some(f.site), Some(msg)).await
+            kiosk_page(&state, &headers, &uri, Some(f.site), 0, Some(msg)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -194,6 +217,14 @@ struct TicketPage {
     counter: Option<String>,
     refresh: bool,
     status_text: String,
+    /// The rating link of a finished service, for the holder of the ticket's link.
+    rate_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TicketQuery {
+    #[serde(default)]
+    t: Option<String>,
 }
 
 /// The holder's page: the number, the state, how many are ahead and the estimated wait.
@@ -202,10 +233,21 @@ async fn my_ticket(
     headers: HeaderMap,
     uri: Uri,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
     let ticket = queue::ticket(db, id).await?;
+    let rate_url = match q.t.as_deref() {
+        Some(t)
+            if ticket.status == queue::TicketStatus::Done
+                && queue::ticket_token(db, id).await.is_ok_and(|s| s == t)
+                && zhengwu_store::ratings::of_ticket(db, id).await?.is_none() =>
+        {
+            Some(format!("/rate/{id}?t={}", urlencode(t)))
+        }
+        _ => None,
+    };
     let (ahead, wait) = queue::estimate_wait(db, &ticket).await?;
     let site = org::get_unit(db, UnitId(ticket.site_id)).await?;
     let counters = queue::counters(db, Some(UnitId(ticket.site_id))).await?;
@@ -226,6 +268,7 @@ async fn my_ticket(
             queue::TicketStatus::Waiting | queue::TicketStatus::Called
         ),
         ticket,
+        rate_url,
     };
     render(page, None, StatusCode::OK)
 }
@@ -244,8 +287,11 @@ struct CounterPage {
     waiting: Vec<(String, u64)>,
     notice: Option<String>,
     error: Option<String>,
+    /// The ticket just finished here, for the "please rate" link.
+    rate: Option<i64>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn counter_view(
     state: &AppState,
     caller: &Caller,
@@ -254,6 +300,7 @@ async fn counter_view(
     id: i64,
     notice: Option<String>,
     error: Option<String>,
+    rate: Option<i64>,
 ) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(uri, headers);
     let db = state.db.conn();
@@ -282,6 +329,7 @@ async fn counter_view(
         waiting,
         notice,
         error,
+        rate,
     };
     render(page, Some(&csrf), status)
 }
@@ -290,6 +338,8 @@ async fn counter_view(
 struct NoticeQuery {
     #[serde(default)]
     notice: Option<String>,
+    #[serde(default)]
+    rate: Option<i64>,
 }
 
 async fn counter_page(
@@ -305,7 +355,7 @@ async fn counter_page(
     }
     caller.require(QUEUE_STAFF)?;
     let notice = q.notice.map(|n| n.chars().take(100).collect());
-    counter_view(&state, &caller, &headers, &uri, id, notice, None).await
+    counter_view(&state, &caller, &headers, &uri, id, notice, None, q.rate).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,15 +450,21 @@ async fn counter_action(
             tx.commit().await.map_err(StoreError::from)?;
             state.outbox_wake.notify_one();
             // Post/redirect/get: reloading the page never repeats the action.
-            let q = notice
+            let mut q = notice
                 .map(|n| format!("?notice={}", urlencode(&n)))
                 .unwrap_or_default();
+            // After a finish: the link that asks the applicant to rate the service.
+            if f.action == "finish"
+                && let Some(t) = f.ticket
+            {
+                q.push_str(&format!("{}rate={t}", if q.is_empty() { '?' } else { '&' }));
+            }
             Ok(Redirect::to(&format!("/console/counter/{id}{q}")).into_response())
         }
         Err(StoreError::Invalid { message, .. }) => {
             drop(tx);
             let msg = crate::i18n::reason(lang, &message);
-            counter_view(&state, &caller, &headers, &uri, id, None, Some(msg)).await
+            counter_view(&state, &caller, &headers, &uri, id, None, Some(msg), None).await
         }
         Err(e) => Err(e.into()),
     }

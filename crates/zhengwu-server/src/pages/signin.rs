@@ -43,6 +43,8 @@ struct SigninPage {
     notice: String,
     error_title: String,
     error: String,
+    /// Where to go once signed in (a path of this site), carried through both steps.
+    next: String,
 }
 
 fn page(
@@ -67,6 +69,7 @@ fn page(
         code_label: t(lang, "page.signin.code"),
         verify_label: t(lang, "page.signin.verify"),
         notice: String::new(),
+        next: String::new(),
         error_title: error
             .map(|e| t(lang, &format!("error.{}.title", e.code)))
             .unwrap_or_default(),
@@ -76,14 +79,29 @@ fn page(
     }
 }
 
-async fn signin_page(headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+#[derive(Debug, Default, Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// `next` when it is a path of this site, else nothing.
+fn next_of(next: &str) -> String {
+    super::booking::local_path(next)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+async fn signin_page(
+    headers: HeaderMap,
+    uri: Uri,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<NextQuery>,
+) -> Result<Response, ApiError> {
     let lang = crate::http::lang_from(&uri, &headers);
     let csrf = Csrf::for_request(&headers)?;
-    render(
-        page(lang, &csrf, false, "", None),
-        Some(&csrf),
-        StatusCode::OK,
-    )
+    let mut p = page(lang, &csrf, false, "", None);
+    p.next = next_of(&q.next);
+    render(p, Some(&csrf), StatusCode::OK)
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +112,8 @@ struct MobileForm {
     mobile: String,
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn send_code(
@@ -106,12 +126,17 @@ async fn send_code(
     let lang = crate::http::lang_from(&uri, &headers);
     let csrf = Csrf::for_request(&headers)?;
     let shown: String = form.mobile.chars().take(20).collect();
+    let next = next_of(&form.next);
+    let with_next = |mut p: SigninPage| {
+        p.next = next.clone();
+        p
+    };
     let mobile = match Mobile::parse(&form.mobile) {
         Ok(m) => m,
         Err(e) => {
             let err = ApiError::invalid_field("mobile", e);
             return render(
-                page(lang, &csrf, false, &shown, Some(&err)),
+                with_next(page(lang, &csrf, false, &shown, Some(&err))),
                 Some(&csrf),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
@@ -119,12 +144,12 @@ async fn send_code(
     };
     match crate::auth::send_sign_in_code(&state, &mobile).await {
         Ok(()) => render(
-            page(lang, &csrf, true, mobile.as_str(), None),
+            with_next(page(lang, &csrf, true, mobile.as_str(), None)),
             Some(&csrf),
             StatusCode::OK,
         ),
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => render(
-            page(lang, &csrf, true, mobile.as_str(), Some(&e)),
+            with_next(page(lang, &csrf, true, mobile.as_str(), Some(&e))),
             Some(&csrf),
             StatusCode::TOO_MANY_REQUESTS,
         ),
@@ -142,21 +167,31 @@ async fn verify(
     let lang = crate::http::lang_from(&uri, &headers);
     let csrf = Csrf::for_request(&headers)?;
     let invalid = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code");
+    let next = next_of(&form.next);
+    let with_next = |mut p: SigninPage| {
+        p.next = next.clone();
+        p
+    };
     let Ok(mobile) = Mobile::parse(&form.mobile) else {
         return render(
-            page(lang, &csrf, false, "", Some(&invalid)),
+            with_next(page(lang, &csrf, false, "", Some(&invalid))),
             Some(&csrf),
             StatusCode::UNAUTHORIZED,
         );
     };
     match crate::auth::applicant_sign_in(&state, &mobile, &form.code).await {
         Ok((_, cookie)) => {
-            let mut res = Redirect::to("/me").into_response();
+            let to = if next.is_empty() {
+                "/me"
+            } else {
+                next.as_str()
+            };
+            let mut res = Redirect::to(to).into_response();
             res.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(res)
         }
         Err(e) if e.status == StatusCode::UNAUTHORIZED => render(
-            page(lang, &csrf, true, mobile.as_str(), Some(&invalid)),
+            with_next(page(lang, &csrf, true, mobile.as_str(), Some(&invalid))),
             Some(&csrf),
             StatusCode::UNAUTHORIZED,
         ),
@@ -196,9 +231,15 @@ struct MePage {
     enterprises_label: String,
     enterprises: Vec<(String, String)>,
     signout_label: String,
+    booking: super::booking::MeBooking,
 }
 
-async fn me(caller: Caller, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let Caller::Applicant(a) = caller else {
         return Ok(Redirect::to("/signin").into_response());
     };
@@ -220,6 +261,7 @@ async fn me(caller: Caller, headers: HeaderMap, uri: Uri) -> Result<Response, Ap
             .map(|e| (e.name.clone(), e.credit_code.clone()))
             .collect(),
         signout_label: t(lang, "page.me.signout"),
+        booking: super::booking::me_booking(&state, lang, a.citizen.id, &uri).await?,
     };
     render(p, Some(&csrf), StatusCode::OK)
 }

@@ -193,6 +193,15 @@ async fn role_by_route_matrix() {
         ("/kiosk/hours", "", StatusCode::OK),
         ("/console/citizens", "", StatusCode::SEE_OTHER),
         ("/console/citizens/1", "", StatusCode::SEE_OTHER),
+        ("/api/v1/booking/urgent", "", StatusCode::UNAUTHORIZED),
+        (
+            "/api/v1/ratings/rectifications",
+            "",
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("/console/appointments", "", StatusCode::SEE_OTHER),
+        ("/console/urgent", "", StatusCode::SEE_OTHER),
+        ("/console/rectifications", "", StatusCode::SEE_OTHER),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -226,6 +235,26 @@ async fn role_by_route_matrix() {
             StatusCode::FORBIDDEN
         };
         rows.push(("/dashboard", u, dashboard));
+        // Sites' staff handle appointments and urgent requests; supervisors and leaders also
+        // read the rectifications of bad ratings.
+        let site_staff = if matches!(u, "admin" | "clerk.a01" | "station.ls01") {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/api/v1/booking/urgent", u, site_staff));
+        rows.push(("/console/appointments", u, site_staff));
+        rows.push(("/console/urgent", u, site_staff));
+        let rect = if matches!(
+            u,
+            "admin" | "supervisor" | "leader" | "clerk.a01" | "station.ls01"
+        ) {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/api/v1/ratings/rectifications", u, rect));
+        rows.push(("/console/rectifications", u, rect));
     }
     // API tokens hold one role like staff do.
     let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
