@@ -428,3 +428,42 @@ test('in English, and who may see the consoles', async () => {
   await leader.context().close();
   await resident?.context().close();
 });
+
+test('the phone says "I am here": too far is refused with the distance, at the hall the ticket comes at once', async () => {
+  const hall = site(HALL);
+  const units = await (await fetch(server.base + '/api/v1/units')).json();
+  // The hall stands in its center: the nearest unit up the tree with coordinates.
+  let unit = units.find((u) => u.id === hall.id);
+  while (unit && !unit.location) unit = units.find((u) => u.id === unit.parent_id);
+  assert.ok(unit?.location, 'the hall or its center has coordinates');
+  // Another resident's phone, signed in by SMS.
+  const phone = await newPage();
+  await phone.goto(server.base + '/signin');
+  await signInBySms(phone, '13904110002');
+  // An urgent request accepted for now gives an appointment that may check in at once.
+  await phone.goto(`${server.base}/urgent?item=${ITEM.code}&site=${hall.id}`);
+  await phone.getByLabel('紧急情况说明').fill('孩子明天入学，今天必须办完');
+  await submit(phone, button(phone, '提交申请'));
+  const clerk = await staffPage('clerk.hall');
+  await clerk.goto(server.base + '/console/urgent');
+  const pending = clerk.locator('section', { hasText: '待答复' }).first();
+  await submit(clerk, pending.getByRole('button', { name: '受理', exact: true }));
+  await clerk.context().close();
+  await phone.goto(server.base + '/me');
+  await phone.locator('#urgent + ul .card').first().getByRole('link', { name: '预约' }).click();
+  await phone.waitForURL(/\/appointments\/[A-Z2-9]{8}$/);
+  const ctx = phone.context();
+  await ctx.grantPermissions(['geolocation'], { origin: server.base });
+  // Two kilometres north of the hall.
+  await ctx.setGeolocation({ latitude: unit.location.lat + 0.018, longitude: unit.location.lon });
+  const far = await submit(phone, button(phone, '我已到达，签到取号'));
+  assert.equal(far.status(), 422);
+  assert.match(await phone.getByRole('alert').innerText(), /您离办事地点还有约 \d+ 米/);
+  await assertGood(phone, 'the appointment page with the distance');
+  // At the hall's door.
+  await ctx.setGeolocation({ latitude: unit.location.lat + 0.0005, longitude: unit.location.lon });
+  await submit(phone, button(phone, '我已到达，签到取号'));
+  assert.match(phone.url(), /\/ticket\/\d+\?t=[0-9a-f]+$/);
+  assert.match((await phone.locator('h1 .ticket-number').innerText()).trim(), /^[A-Z]\d{3}$/);
+  await ctx.close();
+});

@@ -58,6 +58,8 @@ pub struct Config {
     /// once when the accounts are created.
     pub demo_password: Option<Secret>,
     pub booking: BookingConfig,
+    /// How call-next orders the queue (the starvation guard).
+    pub queue_order: zhengwu_store::queue::CallOrder,
 }
 
 /// Appointments and ratings.
@@ -146,6 +148,7 @@ impl Config {
             session: SessionConfig::default(),
             demo_password: None,
             booking: BookingConfig::default(),
+            queue_order: zhengwu_store::queue::CallOrder::default(),
         }
     }
 
@@ -185,6 +188,14 @@ pub struct FileConfig {
     pub session: FileSession,
     #[serde(default)]
     pub booking: FileBooking,
+    #[serde(default)]
+    pub queue: FileQueue,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileQueue {
+    pub starvation_guard_minutes: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,6 +319,13 @@ impl DbArgs {
         if let Some(b) = file.session.secure_cookie {
             c.session.secure_cookie = b;
         }
+        if let Some(m) = file.queue.starvation_guard_minutes {
+            anyhow::ensure!(
+                (5..=480).contains(&m),
+                "queue.starvation_guard_minutes must be 5–480"
+            );
+            c.queue_order.starvation_guard_minutes = m;
+        }
         let b = &file.booking;
         if let Some(n) = b.no_show_limit {
             c.booking.no_show.limit = n;
@@ -410,6 +428,36 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/flag"));
         assert!(!c.demo);
         assert_eq!(c.notify.max_attempts, 3);
+    }
+
+    #[test]
+    fn booking_and_queue_rules_come_from_the_file_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhengwu.toml");
+        std::fs::write(
+            &path,
+            "[booking]\nno_show_limit = 2\nno_show_block_days = 7\nrectify_working_days = 3\npublic_url = \"https://zw.example.gov.cn/\"\n[queue]\nstarvation_guard_minutes = 30\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            db: DbArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.booking.no_show.limit, 2);
+        assert_eq!(c.booking.no_show.block_days, 7);
+        assert_eq!(c.booking.no_show.window_days, 90);
+        assert_eq!(c.booking.rectify_working_days, 3);
+        assert_eq!(c.public_url(), "https://zw.example.gov.cn");
+        assert_eq!(c.queue_order.starvation_guard_minutes, 30);
+        std::fs::write(&path, "[queue]\nstarvation_guard_minutes = 0\n").unwrap();
+        let err = args.resolve().unwrap_err().to_string();
+        assert!(err.contains("starvation_guard_minutes"), "{err}");
+        std::fs::write(&path, "[booking]\npublic_url = \"zw.example\"\n").unwrap();
+        assert!(args.resolve().is_err());
     }
 
     #[test]

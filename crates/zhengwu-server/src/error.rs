@@ -35,6 +35,18 @@ struct ProblemInfo {
     args: Vec<(&'static str, String)>,
 }
 
+/// Fields that name a whole record rather than an input: their refusals read as sentences.
+const WHOLE_RECORD: [&str; 8] = [
+    "booking",
+    "appointment",
+    "urgent_request",
+    "ticket",
+    "rectification",
+    "counter",
+    "item_group",
+    "starts_at",
+];
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> Self {
         Self {
@@ -77,6 +89,33 @@ impl ApiError {
             &format!("error.{}.detail", self.code),
             &crate::i18n::localize_args(lang, &self.args),
         )
+    }
+
+    /// The refusal as a page shows it beside a form: for a rule about the whole record (a
+    /// booking, an appointment, a ticket …) the reason alone ("来早了，09:30 起可以签到取号"),
+    /// for a field "field: reason"; other problems as [`ApiError::message`].
+    pub fn short_message(&self, lang: crate::i18n::Lang) -> String {
+        let arg = |k: &str| {
+            self.args
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        match (self.code, self.field.as_deref(), arg("reason")) {
+            ("invalid_field", Some(field), Some(reason)) => {
+                let reason = crate::i18n::reason(lang, reason);
+                if WHOLE_RECORD.contains(&field) {
+                    reason
+                } else {
+                    format!(
+                        "{}{}{reason}",
+                        crate::i18n::field(lang, field),
+                        crate::i18n::t(lang, "punct.colon")
+                    )
+                }
+            }
+            _ => self.message(lang),
+        }
     }
 
     pub fn not_found() -> Self {

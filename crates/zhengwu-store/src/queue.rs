@@ -338,6 +338,32 @@ pub async fn call_next(
     at: DateTime<Utc>,
     actor: &str,
 ) -> Result<Option<Ticket>> {
+    call_next_with(tx, counter_id, at, actor, CallOrder::default()).await
+}
+
+/// How call-next orders the waiting tickets beyond priority and arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallOrder {
+    /// A walk-in who has waited this many minutes goes before every priority class.
+    pub starvation_guard_minutes: i64,
+}
+
+impl Default for CallOrder {
+    fn default() -> Self {
+        Self {
+            starvation_guard_minutes: STARVATION_GUARD_MINUTES,
+        }
+    }
+}
+
+/// [`call_next`] with the site's configured order.
+pub async fn call_next_with(
+    tx: &impl ConnectionTrait,
+    counter_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    order: CallOrder,
+) -> Result<Option<Ticket>> {
     let c = counter(tx, counter_id).await?;
     if !c.open {
         return Err(StoreError::invalid("counter", "counter_closed"));
@@ -361,7 +387,7 @@ pub async fn call_next(
             .add(queue_ticket::Column::Priority.eq(PRIORITY_WALK_IN))
             .add(
                 queue_ticket::Column::JoinedAt
-                    .lte(at - chrono::Duration::minutes(STARVATION_GUARD_MINUTES)),
+                    .lte(at - chrono::Duration::minutes(order.starvation_guard_minutes)),
             ),
         1,
     )

@@ -38,6 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(check_in))
         .routes(routes!(create_urgent, list_urgent))
         .routes(routes!(decide_urgent))
+        .routes(routes!(list_rules))
+        .routes(routes!(put_rule))
 }
 
 /// Where notices go and how their links begin.
@@ -372,6 +374,7 @@ pub struct ListQuery {
     get, path = "/api/v1/booking/appointments", tag = "booking",
     params(ListQuery),
     responses(
+        (status = 400, description = "A malformed parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Appointments", body = Vec<Appointment>),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of this site", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -622,20 +625,36 @@ async fn arrive(
     ApiQuery(q): ApiQuery<LinkQuery>,
     ApiJson(body): ApiJson<ArrivalBody>,
 ) -> Result<Json<CheckIn>, ApiError> {
+    Ok(Json(
+        arrive_at(&state, &caller, &ip, id, q.t.as_deref(), body.lat, body.lng).await?,
+    ))
+}
+
+/// The phone's arrival: the holder (or the link's bearer) within the site's geofence is
+/// checked in. For the API and the pages.
+pub async fn arrive_at(
+    state: &AppState,
+    caller: &Caller,
+    ip: &ClientIp,
+    id: i64,
+    token: Option<&str>,
+    lat: f64,
+    lng: f64,
+) -> Result<CheckIn, ApiError> {
     let a = booking::get(state.db.conn(), id).await?;
-    may_act(&state, &caller, &a, q.t.as_deref()).await?;
-    if !(-90.0..=90.0).contains(&body.lat) || !(-180.0..=180.0).contains(&body.lng) {
+    may_act(state, caller, &a, token).await?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
         return Err(ApiError::invalid_field("lat", "location"));
     }
-    let site = org::get_unit(state.db.conn(), UnitId(a.site_id)).await?;
-    if let Some(loc) = site.location {
-        let d = crate::guide::distance_m(
-            loc,
-            org::Location {
-                lat: body.lat,
-                lon: body.lng,
-            },
-        );
+    // The site's coordinates, or its nearest ancestor's (a hall stands in its center).
+    let mut unit = org::get_unit(state.db.conn(), UnitId(a.site_id)).await?;
+    while unit.location.is_none()
+        && let Some(parent) = unit.parent_id
+    {
+        unit = org::get_unit(state.db.conn(), parent).await?;
+    }
+    if let Some(loc) = unit.location {
+        let d = crate::guide::distance_m(loc, org::Location { lat, lon: lng });
         if d > GEOFENCE_METRES {
             return Err(ApiError::invalid_field(
                 "lat",
@@ -643,7 +662,7 @@ async fn arrive(
             ));
         }
     }
-    Ok(Json(do_check_in(&state, &caller, &ip, a.id).await?))
+    do_check_in(state, caller, ip, a.id).await
 }
 
 /// Checks in and wakes the outbox, for every way of checking in.
@@ -847,6 +866,7 @@ pub struct UrgentQuery {
     get, path = "/api/v1/booking/urgent", tag = "booking",
     params(UrgentQuery),
     responses(
+        (status = 400, description = "A malformed parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Urgent requests", body = Vec<UrgentRequest>),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -956,4 +976,100 @@ pub async fn decide(
     tx.commit().await.map_err(StoreError::from)?;
     state.outbox_wake.notify_one();
     Ok(r)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RulesQuery {
+    /// The site (a hall or a station).
+    site: i64,
+}
+
+/// The booking rules of a site's item groups (slot length, places, horizon, notice, cut-off,
+/// the arrival window). Public: a messaging front end shows them.
+#[utoipa::path(
+    get, path = "/api/v1/booking/rules", tag = "booking",
+    params(RulesQuery),
+    responses(
+        (status = 200, description = "The rules", body = Vec<Rule>),
+        (status = 400, description = "No site given", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_rules(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<RulesQuery>,
+) -> Result<Json<Vec<Rule>>, ApiError> {
+    Ok(Json(booking::rules(state.db.conn(), UnitId(q.site)).await?))
+}
+
+/// A group's booking rule as an administrator sets it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RuleBody {
+    /// 5–240 minutes.
+    pub slot_minutes: i32,
+    /// Appointments per slot, 1–500.
+    pub capacity: i32,
+    /// Days ahead slots open, 1–90.
+    pub horizon_days: i32,
+    /// Minutes of notice a booking needs.
+    pub min_notice_minutes: i32,
+    /// Cancel or reschedule up to this many minutes before the start.
+    pub cancel_cutoff_minutes: i32,
+    /// Check-in opens this many minutes before the start (0–240) …
+    pub early_minutes: i32,
+    /// … and keeps the appointment's priority until this many minutes after it (0–240).
+    pub late_minutes: i32,
+}
+
+/// Sets the booking rule of a site's item group (administrators of the site or above). Places
+/// already booked stay; the new capacity applies to slots not yet booked.
+#[utoipa::path(
+    put, path = "/api/v1/booking/rules/{site}/{group}", tag = "booking",
+    params(("site" = i64, Path, description = "The site's id"), ("group" = String, Path, description = "The group's code")),
+    request_body = RuleBody,
+    responses(
+        (status = 200, description = "The rule now", body = Rule),
+        (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of this site", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such group, or a value out of range", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn put_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath((site, group)): ApiPath<(i64, String)>,
+    ApiJson(b): ApiJson<RuleBody>,
+) -> Result<Json<Rule>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let path = org::unit_path(state.db.conn(), UnitId(site)).await?;
+    if !caller.can_see(&[Role::Admin], &path) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let g = zhengwu_store::queue::groups(state.db.conn(), UnitId(site))
+        .await?
+        .into_iter()
+        .find(|g| g.code == group)
+        .ok_or_else(|| ApiError::invalid_field("group", format!("no_group:{group}")))?;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let r = booking::set_rule(
+        &tx,
+        &g,
+        booking::RuleSettings {
+            slot_minutes: b.slot_minutes,
+            capacity: b.capacity,
+            horizon_days: b.horizon_days,
+            min_notice_minutes: b.min_notice_minutes,
+            cancel_cutoff_minutes: b.cancel_cutoff_minutes,
+            early_minutes: b.early_minutes,
+            late_minutes: b.late_minutes,
+        },
+        &caller.actor(&ip),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Json(r))
 }

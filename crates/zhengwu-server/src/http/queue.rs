@@ -309,7 +309,15 @@ async fn call_next(
     // A lost race for one row (two counters, one ticket) is retried, never reported.
     for _ in 0..5 {
         let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        match queue::call_next(&tx, id, Utc::now(), &caller.label()).await {
+        match queue::call_next_with(
+            &tx,
+            id,
+            Utc::now(),
+            &caller.label(),
+            state.config.queue_order,
+        )
+        .await
+        {
             Ok(Some(t)) => {
                 let sink = crate::notify::default_sink(&state.config);
                 if queue::notify_after_call(&tx, &t, &c.name, sink).await? > 0 {

@@ -148,6 +148,7 @@ pub struct RectQuery {
     get, path = "/api/v1/ratings/rectifications", tag = "ratings",
     params(RectQuery),
     responses(
+        (status = 400, description = "A malformed parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Rectifications", body = Vec<Rectification>),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -399,16 +399,18 @@ async fn counter_action(
         "close" => queue::set_open(&tx, id, false, &who)
             .await
             .map(|_| Some(words.l("queue.closed"))),
-        "call" => match queue::call_next(&tx, id, Utc::now(), &who).await {
-            Ok(Some(t)) => {
-                let sink = crate::notify::default_sink(&state.config);
-                queue::notify_after_call(&tx, &t, &counter.name, sink)
-                    .await
-                    .map(|_| Some(format!("{} {}", words.l("queue.called"), t.number)))
+        "call" => {
+            match queue::call_next_with(&tx, id, Utc::now(), &who, state.config.queue_order).await {
+                Ok(Some(t)) => {
+                    let sink = crate::notify::default_sink(&state.config);
+                    queue::notify_after_call(&tx, &t, &counter.name, sink)
+                        .await
+                        .map(|_| Some(format!("{} {}", words.l("queue.called"), t.number)))
+                }
+                Ok(None) => Ok(Some(words.l("queue.nobody"))),
+                Err(e) => Err(e),
             }
-            Ok(None) => Ok(Some(words.l("queue.nobody"))),
-            Err(e) => Err(e),
-        },
+        }
         "recall" | "start" | "no_show" | "park" | "resume" => {
             let step = queue::Step::parse(&f.action).unwrap_or(queue::Step::Recall);
             queue::step(&tx, f.ticket.unwrap_or_default(), step, Utc::now(), &who)

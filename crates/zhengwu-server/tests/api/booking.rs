@@ -659,3 +659,130 @@ async fn a_thousand_concurrent_http_bookings_book_exactly_the_capacity() {
     .unwrap();
     assert_eq!(booked.len(), 10);
 }
+
+#[tokio::test]
+async fn administrators_set_a_groups_booking_rule_and_bad_values_are_refused() {
+    let app = spawn_app().await;
+    let (hall, _) = hall_item(&app).await;
+    let rules = app
+        .get_json(&format!("/api/v1/booking/rules?site={hall}"))
+        .await;
+    assert!(
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["group_code"] == "A")
+    );
+    let admin = app.login("admin").await;
+    let clerk = app.login("clerk.a01").await;
+    let put = |cookie: String, group: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .put(format!("{}/api/v1/booking/rules/{hall}/{group}", app.base))
+                .header("cookie", cookie)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let rule = json!({"slot_minutes": 20, "capacity": 3, "horizon_days": 7, "min_notice_minutes": 30,
+                      "cancel_cutoff_minutes": 60, "early_minutes": 20, "late_minutes": 10});
+    assert_eq!(
+        put(clerk, "A", rule.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = put(admin.clone(), "A", rule.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(
+        (r["slot_minutes"].as_i64(), r["capacity"].as_i64()),
+        (Some(20), Some(3))
+    );
+    let a = app
+        .get_json(&format!("/api/v1/booking/availability?site={hall}&group=A"))
+        .await;
+    assert_eq!(a["rule"]["late_minutes"], 10);
+    let mut bad = rule.clone();
+    bad["capacity"] = json!(0);
+    let p = assert_problem(
+        put(admin.clone(), "A", bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(p["field"], "capacity");
+    assert_problem(
+        put(admin, "Q", rule).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_phone_reporting_arrival_checks_in_only_within_the_geofence() {
+    let app = spawn_app().await;
+    let (hall, item) = hall_item(&app).await;
+    let me = applicant(&app, "13904110001").await;
+    let r: Value = post(
+        &app,
+        &me,
+        "/api/v1/booking/urgent",
+        json!({"site": hall, "item": item, "reason": "证件今天到期，必须今天办"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let admin = app.login("admin").await;
+    let d: Value = post(
+        &app,
+        &admin,
+        &format!("/api/v1/booking/urgent/{}/decide", r["id"]),
+        json!({"accept": true, "at": Utc::now()}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = d["appointment_id"].as_i64().unwrap();
+    // The hall has no coordinates of its own; its center's count.
+    let hall_unit = org::get_unit(app.db.db.conn(), zhengwu_core::ids::UnitId(hall))
+        .await
+        .unwrap();
+    let center = org::get_unit(app.db.db.conn(), hall_unit.parent_id.unwrap())
+        .await
+        .unwrap()
+        .location
+        .unwrap();
+    let arrive = |lat: f64, lng: f64, cookie: String| {
+        let app = &app;
+        async move {
+            post(
+                app,
+                &cookie,
+                &format!("/api/v1/booking/appointments/{id}/arrive"),
+                json!({"lat": lat, "lng": lng}),
+            )
+            .await
+        }
+    };
+    // Someone else's phone: 404.
+    let other = applicant(&app, "13904110002").await;
+    assert_eq!(
+        arrive(center.lat, center.lon, other).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = arrive(center.lat + 0.02, center.lon, me.clone()).await;
+    let p = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    assert!(p["detail"].as_str().unwrap().contains("米"), "{p}");
+    let res = arrive(91.0, center.lon, me.clone()).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let res = arrive(center.lat + 0.001, center.lon, me).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ci: Value = res.json().await.unwrap();
+    assert_eq!(ci["appointment"]["status"], "checked_in");
+}

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
             "/appointments/{code}/reschedule",
             axum::routing::post(portal::reschedule_submit),
         )
+        .route(
+            "/appointments/{code}/arrive",
+            axum::routing::post(portal::arrive_submit),
+        )
         .route("/urgent", get(mine::urgent_page).post(mine::urgent_submit))
         .route(
             "/kiosk/checkin",
@@ -82,7 +86,7 @@ fn clock(at: DateTime<Utc>) -> String {
 /// A refusal to show next to the form (a rule broken: 422), or an error for the error page.
 fn inline(e: ApiError, lang: Lang) -> Result<String, ApiError> {
     if e.status == StatusCode::UNPROCESSABLE_ENTITY {
-        Ok(e.message(lang))
+        Ok(e.short_message(lang))
     } else {
         Err(e)
     }

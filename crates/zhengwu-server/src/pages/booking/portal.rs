@@ -404,6 +404,20 @@ pub(super) struct ChangeForm {
     t: Option<String>,
     #[serde(default)]
     starts_at: String,
+    /// The phone's position, filled in by the page's script when the holder says they arrived.
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lng: String,
+}
+
+/// What the holder does to an appointment from its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Cancel,
+    Move,
+    /// "I am here": checked in by the phone's position.
+    Arrive,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -415,7 +429,7 @@ async fn change(
     uri: Uri,
     code: String,
     f: ChangeForm,
-    move_to: bool,
+    what: Change,
 ) -> Result<Response, ApiError> {
     csrf::verify(&headers, &f.csrf)?;
     let lang = crate::http::lang_from(&uri, &headers);
@@ -423,17 +437,36 @@ async fn change(
     let (a, _) = booking::by_code(state.db.conn(), &code)
         .await
         .map_err(|_| ApiError::not_found())?;
-    let done = if move_to {
-        match parse_instant(&f.starts_at) {
+    let done = match what {
+        Change::Move => match parse_instant(&f.starts_at) {
             Ok(at) => crate::http::booking::reschedule(&state, &caller, &ip, a.id, token, at)
                 .await
                 .map(|_| "moved"),
             Err(e) => Err(e),
-        }
-    } else {
-        crate::http::booking::cancel(&state, &caller, &ip, a.id, token)
+        },
+        Change::Cancel => crate::http::booking::cancel(&state, &caller, &ip, a.id, token)
             .await
-            .map(|_| "cancelled")
+            .map(|_| "cancelled"),
+        Change::Arrive => match (f.lat.trim().parse::<f64>(), f.lng.trim().parse::<f64>()) {
+            (Ok(lat), Ok(lng)) => {
+                match crate::http::booking::arrive_at(&state, &caller, &ip, a.id, token, lat, lng)
+                    .await
+                {
+                    Ok(c) => {
+                        let t = zhengwu_store::queue::ticket_token(state.db.conn(), c.ticket.id)
+                            .await?;
+                        return Ok(Redirect::to(&format!(
+                            "/ticket/{}?t={}",
+                            c.ticket.id,
+                            urlencode(&t)
+                        ))
+                        .into_response());
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            _ => Err(ApiError::invalid_field("lat", "location_required")),
+        },
     };
     match done {
         Ok(what) => {
@@ -469,7 +502,7 @@ pub(super) async fn cancel_submit(
     ApiPath(code): ApiPath<String>,
     axum::Form(f): axum::Form<ChangeForm>,
 ) -> Result<Response, ApiError> {
-    change(state, caller, ip, headers, uri, code, f, false).await
+    change(state, caller, ip, headers, uri, code, f, Change::Cancel).await
 }
 
 /// Moves to another slot (its holder up to the cut-off).
@@ -482,5 +515,18 @@ pub(super) async fn reschedule_submit(
     ApiPath(code): ApiPath<String>,
     axum::Form(f): axum::Form<ChangeForm>,
 ) -> Result<Response, ApiError> {
-    change(state, caller, ip, headers, uri, code, f, true).await
+    change(state, caller, ip, headers, uri, code, f, Change::Move).await
+}
+
+/// "I am here": the phone's position checks the holder in and shows the ticket.
+pub(super) async fn arrive_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiPath(code): ApiPath<String>,
+    axum::Form(f): axum::Form<ChangeForm>,
+) -> Result<Response, ApiError> {
+    change(state, caller, ip, headers, uri, code, f, Change::Arrive).await
 }
