@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use zhengwu_core::Calendar;
@@ -43,26 +43,15 @@ pub struct Rule {
     pub site_id: i64,
     pub group_id: i64,
     pub group_code: String,
-    pub slot_minutes: i32,
-    /// Appointments one slot takes.
-    pub capacity: i32,
-    /// How many days ahead slots open (today is day 0).
-    pub horizon_days: i32,
-    /// A slot must start at least this long after the booking.
-    pub min_notice_minutes: i32,
-    /// Cancel or reschedule up to this long before the start.
-    pub cancel_cutoff_minutes: i32,
-    /// Check-in opens this long before the start …
-    pub early_minutes: i32,
-    /// … and keeps the appointment's priority until this long after it.
-    pub late_minutes: i32,
+    #[serde(flatten)]
+    pub settings: RuleSettings,
 }
 
 impl Rule {
     pub fn arrival_window(&self) -> ArrivalWindow {
         ArrivalWindow {
-            early_minutes: i64::from(self.early_minutes),
-            late_minutes: i64::from(self.late_minutes),
+            early_minutes: i64::from(self.settings.early_minutes),
+            late_minutes: i64::from(self.settings.late_minutes),
         }
     }
 }
@@ -72,13 +61,15 @@ fn rule_from(m: booking_rule::Model, group_code: String) -> Rule {
         site_id: m.site_id,
         group_id: m.group_id,
         group_code,
-        slot_minutes: m.slot_minutes,
-        capacity: m.capacity,
-        horizon_days: m.horizon_days,
-        min_notice_minutes: m.min_notice_minutes,
-        cancel_cutoff_minutes: m.cancel_cutoff_minutes,
-        early_minutes: m.early_minutes,
-        late_minutes: m.late_minutes,
+        settings: RuleSettings {
+            slot_minutes: m.slot_minutes,
+            capacity: m.capacity,
+            horizon_days: m.horizon_days,
+            min_notice_minutes: m.min_notice_minutes,
+            cancel_cutoff_minutes: m.cancel_cutoff_minutes,
+            early_minutes: m.early_minutes,
+            late_minutes: m.late_minutes,
+        },
     }
 }
 
@@ -109,14 +100,21 @@ pub async fn rules(db: &impl ConnectionTrait, site: UnitId) -> Result<Vec<Rule>>
 }
 
 /// A rule's settings, as an administrator sets them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RuleSettings {
+    /// Minutes a slot lasts, 5–240.
     pub slot_minutes: i32,
+    /// Appointments one slot takes, 1–500.
     pub capacity: i32,
+    /// How many days ahead slots open (today is day 0), 1–90.
     pub horizon_days: i32,
+    /// A slot must start at least this many minutes after the booking.
     pub min_notice_minutes: i32,
+    /// Cancel or reschedule up to this many minutes before the start.
     pub cancel_cutoff_minutes: i32,
+    /// Check-in opens this many minutes before the start (0–240) …
     pub early_minutes: i32,
+    /// … and keeps the appointment's priority until this many minutes after it (0–240).
     pub late_minutes: i32,
 }
 
@@ -324,15 +322,15 @@ pub async fn availability(
     }
     let hours = org::site_hours(db, UnitId(rule.site_id)).await?;
     let (today, _) = local_date_minute(now);
-    let last = today + Duration::days(i64::from(rule.horizon_days));
-    let earliest = now + Duration::minutes(i64::from(rule.min_notice_minutes));
+    let last = today + Duration::days(i64::from(rule.settings.horizon_days));
+    let earliest = now + Duration::minutes(i64::from(rule.settings.min_notice_minutes));
     let booked = booking_slot::Entity::find()
         .filter(booking_slot::Column::GroupId.eq(rule.group_id))
         .filter(booking_slot::Column::StartsAt.gte(local_instant(from, 0)))
         .filter(booking_slot::Column::StartsAt.lt(local_instant(to + Duration::days(1), 0)))
         .all(db)
         .await?;
-    let slot_minutes = u16::try_from(rule.slot_minutes).unwrap_or(30);
+    let slot_minutes = u16::try_from(rule.settings.slot_minutes).unwrap_or(30);
     let mut days = Vec::new();
     let mut date = from;
     while date <= to {
@@ -352,7 +350,7 @@ pub async fn availability(
                     continue;
                 }
                 let row = booked.iter().find(|b| b.starts_at == starts_at);
-                let capacity = row.map_or(rule.capacity, |r| r.capacity);
+                let capacity = row.map_or(rule.settings.capacity, |r| r.capacity);
                 let n = row.map_or(0, |r| r.booked);
                 slots.push(Slot {
                     starts_at,
@@ -387,20 +385,26 @@ async fn check_slot(
     if starts_at <= now {
         return Err(bad("past"));
     }
-    if starts_at < now + Duration::minutes(i64::from(rule.min_notice_minutes)) {
-        return Err(bad(&format!("too_soon:{}", rule.min_notice_minutes)));
+    if starts_at < now + Duration::minutes(i64::from(rule.settings.min_notice_minutes)) {
+        return Err(bad(&format!(
+            "too_soon:{}",
+            rule.settings.min_notice_minutes
+        )));
     }
     let (date, minute) = local_date_minute(starts_at);
     let (today, _) = local_date_minute(now);
-    if date > today + Duration::days(i64::from(rule.horizon_days)) {
-        return Err(bad(&format!("beyond_horizon:{}", rule.horizon_days)));
+    if date > today + Duration::days(i64::from(rule.settings.horizon_days)) {
+        return Err(bad(&format!(
+            "beyond_horizon:{}",
+            rule.settings.horizon_days
+        )));
     }
     let hours = org::site_hours(db, UnitId(rule.site_id)).await?;
     let periods = hours.open_on(date, calendar);
     if periods.is_empty() {
         return Err(bad("closed"));
     }
-    let slot_minutes = u16::try_from(rule.slot_minutes).unwrap_or(30);
+    let slot_minutes = u16::try_from(rule.settings.slot_minutes).unwrap_or(30);
     let slots = day_slots(&periods, slot_minutes);
     match slots.iter().find(|s| s.start() == minute) {
         Some(s) if local_instant(date, s.start()) == starts_at => Ok(local_instant(date, s.end())),
@@ -545,7 +549,7 @@ async fn take_place(
         group_id: Set(rule.group_id),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
-        capacity: Set(rule.capacity),
+        capacity: Set(rule.settings.capacity),
         booked: Set(0),
         ..Default::default()
     })
@@ -700,36 +704,25 @@ pub async fn book(
         .mobile
         .map(|m| m.as_str().to_owned())
         .unwrap_or(person.mobile.clone());
-    let code = new_code(tx).await?;
-    let token = zhengwu_core::secret::random_hex(16)
-        .map_err(|e| StoreError::invalid("code", e.to_string()))?;
-    let to_start = new.starts_at - now;
-    let m = appointment::ActiveModel {
-        code: Set(code.clone()),
-        link_token: Set(token.clone()),
-        citizen_id: Set(person.id),
-        site_id: Set(site.id.get()),
-        group_id: Set(group.id),
-        item_code: Set(item.code.clone()),
-        slot_id: Set(Some(slot_id)),
-        starts_at: Set(new.starts_at),
-        ends_at: Set(ends_at),
-        status: Set(BOOKED.into()),
-        channel: Set(new.channel.clone()),
-        mobile: Set(mobile.clone()),
-        urgent: Set(false),
-        created_at: Set(now),
-        created_by: Set(actor.label.chars().take(100).collect()),
-        updated_at: Set(now),
-        checked_in_at: Set(None),
-        ticket_id: Set(None),
-        // A reminder whose moment has passed at booking is not sent.
-        reminded_day: Set(to_start <= Duration::hours(24)),
-        reminded_hour: Set(to_start <= Duration::hours(1)),
-        ..Default::default()
-    }
-    .insert(tx)
+    let m = insert_appointment(
+        tx,
+        Row {
+            citizen_id: person.id,
+            site_id: site.id.get(),
+            group_id: group.id,
+            item_code: &item.code,
+            slot_id: Some(slot_id),
+            starts_at: new.starts_at,
+            ends_at,
+            channel: &new.channel,
+            mobile: &mobile,
+            urgent: false,
+        },
+        now,
+        actor,
+    )
     .await?;
+    let (code, token) = (m.code.clone(), m.link_token.clone());
     sms(
         tx,
         notices,
@@ -760,6 +753,59 @@ pub async fn book(
         appointment: m.into(),
         link_token: token,
     })
+}
+
+/// What an appointment row is made of.
+struct Row<'a> {
+    citizen_id: i64,
+    site_id: i64,
+    group_id: i64,
+    item_code: &'a str,
+    slot_id: Option<i64>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    channel: &'a str,
+    mobile: &'a str,
+    urgent: bool,
+}
+
+/// Inserts a booked appointment with a new code and link secret; a reminder whose moment has
+/// passed already is not sent.
+async fn insert_appointment(
+    tx: &impl ConnectionTrait,
+    r: Row<'_>,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<appointment::Model> {
+    let code = new_code(tx).await?;
+    let token = zhengwu_core::secret::random_hex(16)
+        .map_err(|e| StoreError::invalid("code", e.to_string()))?;
+    let to_start = r.starts_at - now;
+    Ok(appointment::ActiveModel {
+        code: Set(code),
+        link_token: Set(token),
+        citizen_id: Set(r.citizen_id),
+        site_id: Set(r.site_id),
+        group_id: Set(r.group_id),
+        item_code: Set(r.item_code.to_owned()),
+        slot_id: Set(r.slot_id),
+        starts_at: Set(r.starts_at),
+        ends_at: Set(r.ends_at),
+        status: Set(BOOKED.into()),
+        channel: Set(r.channel.to_owned()),
+        mobile: Set(r.mobile.to_owned()),
+        urgent: Set(r.urgent),
+        created_at: Set(now),
+        created_by: Set(actor.label.chars().take(100).collect()),
+        updated_at: Set(now),
+        checked_in_at: Set(None),
+        ticket_id: Set(None),
+        reminded_day: Set(to_start <= Duration::hours(24)),
+        reminded_hour: Set(to_start <= Duration::hours(1)),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?)
 }
 
 async fn locked(tx: &impl ConnectionTrait, id: i64) -> Result<appointment::Model> {
@@ -793,11 +839,11 @@ async fn rule_for_appointment(tx: &impl ConnectionTrait, m: &appointment::Model)
 }
 
 fn before_cutoff(rule: &Rule, m: &appointment::Model, now: DateTime<Utc>) -> Result<()> {
-    let cutoff = m.starts_at - Duration::minutes(i64::from(rule.cancel_cutoff_minutes));
+    let cutoff = m.starts_at - Duration::minutes(i64::from(rule.settings.cancel_cutoff_minutes));
     if now > cutoff {
         return Err(StoreError::invalid(
             "appointment",
-            format!("past_cutoff:{}", rule.cancel_cutoff_minutes),
+            format!("past_cutoff:{}", rule.settings.cancel_cutoff_minutes),
         ));
     }
     Ok(())
@@ -1118,7 +1164,7 @@ pub async fn mark_no_shows(tx: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
             None => {
                 let l = rule_for_appointment(tx, &m)
                     .await
-                    .map(|r| i64::from(r.late_minutes))
+                    .map(|r| i64::from(r.settings.late_minutes))
                     .unwrap_or(15);
                 rules.insert(m.group_id, l);
                 l
@@ -1390,34 +1436,25 @@ pub async fn decide_urgent(
             }
             let item = crate::catalog::published_item(tx, &m.item_code).await?;
             let group = group_for_item(tx, &site, &item).await?;
-            let code = new_code(tx).await?;
-            let token = zhengwu_core::secret::random_hex(16)
-                .map_err(|e| StoreError::invalid("code", e.to_string()))?;
-            let a = appointment::ActiveModel {
-                code: Set(code.clone()),
-                link_token: Set(token.clone()),
-                citizen_id: Set(m.citizen_id),
-                site_id: Set(m.site_id),
-                group_id: Set(group.id),
-                item_code: Set(m.item_code.clone()),
-                slot_id: Set(None),
-                starts_at: Set(at),
-                ends_at: Set(at + Duration::minutes(30)),
-                status: Set(BOOKED.into()),
-                channel: Set("urgent".into()),
-                mobile: Set(m.mobile.clone()),
-                urgent: Set(true),
-                created_at: Set(now),
-                created_by: Set(actor.label.chars().take(100).collect()),
-                updated_at: Set(now),
-                checked_in_at: Set(None),
-                ticket_id: Set(None),
-                reminded_day: Set(at - now <= Duration::hours(24)),
-                reminded_hour: Set(at - now <= Duration::hours(1)),
-                ..Default::default()
-            }
-            .insert(tx)
+            let a = insert_appointment(
+                tx,
+                Row {
+                    citizen_id: m.citizen_id,
+                    site_id: m.site_id,
+                    group_id: group.id,
+                    item_code: &m.item_code,
+                    slot_id: None,
+                    starts_at: at,
+                    ends_at: at + Duration::minutes(30),
+                    channel: "urgent",
+                    mobile: &m.mobile,
+                    urgent: true,
+                },
+                now,
+                actor,
+            )
             .await?;
+            let (code, token) = (a.code.clone(), a.link_token.clone());
             let note = note.trim().chars().take(500).collect::<String>();
             sms(
                 tx,

@@ -15,21 +15,6 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
-impl TestDb {
-    /// Another pool on the same database, as a second server process would open it (the
-    /// first keeps the temporary directory).
-    pub async fn reopen(&self) -> TestDb {
-        let db = Db::connect(&self.url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot reopen the test database: {e}"));
-        TestDb {
-            db,
-            url: self.url.clone(),
-            _dir: None,
-        }
-    }
-}
-
 /// The PostgreSQL server the tests use, if any.
 pub fn postgres_server() -> Option<String> {
     std::env::var("ZHENGWU_TEST_POSTGRES")

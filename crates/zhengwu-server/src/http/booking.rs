@@ -42,6 +42,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_rule))
 }
 
+/// Runs `f` in one write transaction with the notices it may queue, commits, and wakes the
+/// outbox worker: the shape of every booking change.
+pub async fn with_notices<T>(
+    state: &AppState,
+    f: impl AsyncFnOnce(&zhengwu_store::WriteTx, &Notices<'_>) -> Result<T, StoreError>,
+) -> Result<T, ApiError> {
+    let (base, sink) = notices(state);
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let out = f(
+        &tx,
+        &Notices {
+            sink,
+            base_url: &base,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.outbox_wake.notify_one();
+    Ok(out)
+}
+
 /// Where notices go and how their links begin.
 pub fn notices(state: &AppState) -> (String, &'static str) {
     (
@@ -305,31 +326,29 @@ pub async fn book(
         .map_err(|_| ApiError::invalid_field("item", format!("unknown:{}", body.item)))?;
     let mobile = parse_mobile(body.mobile.as_deref())?;
     let channel = body.channel.unwrap_or_else(|| default_channel.to_owned());
-    let (base, sink) = notices(state);
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let booked = booking::book(
-        &tx,
-        NewAppointment {
-            citizen_id: citizen,
-            site: site.id,
-            item_code: item.code.clone(),
-            starts_at: body.starts_at,
-            mobile,
-            channel,
-        },
-        &item,
-        &state.calendar(),
-        &state.config.booking.no_show,
-        Utc::now(),
-        &caller.actor(ip),
-        &Notices {
-            sink,
-            base_url: &base,
-        },
-    )
+    let new = NewAppointment {
+        citizen_id: citizen,
+        site: site.id,
+        item_code: item.code.clone(),
+        starts_at: body.starts_at,
+        mobile,
+        channel,
+    };
+    let calendar = state.calendar();
+    let booked = with_notices(state, async |tx, n| {
+        booking::book(
+            tx,
+            new,
+            &item,
+            &calendar,
+            &state.config.booking.no_show,
+            Utc::now(),
+            &caller.actor(ip),
+            n,
+        )
+        .await
+    })
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
     view(state, booked.appointment, Some(&booked.link_token)).await
 }
 
@@ -510,22 +529,10 @@ pub async fn cancel(
 ) -> Result<Appointment, ApiError> {
     let a = booking::get(state.db.conn(), id).await?;
     let staff = may_act(state, caller, &a, token).await?;
-    let (base, sink) = notices(state);
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let a = booking::cancel(
-        &tx,
-        id,
-        staff,
-        Utc::now(),
-        &caller.actor(ip),
-        &Notices {
-            sink,
-            base_url: &base,
-        },
-    )
+    let a = with_notices(state, async |tx, n| {
+        booking::cancel(tx, id, staff, Utc::now(), &caller.actor(ip), n).await
+    })
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
     Ok(a)
 }
 
@@ -572,24 +579,20 @@ pub async fn reschedule(
 ) -> Result<Appointment, ApiError> {
     let a = booking::get(state.db.conn(), id).await?;
     let staff = may_act(state, caller, &a, token).await?;
-    let (base, sink) = notices(state);
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let a = booking::reschedule(
-        &tx,
-        id,
-        starts_at,
-        staff,
-        &state.calendar(),
-        Utc::now(),
-        &caller.actor(ip),
-        &Notices {
-            sink,
-            base_url: &base,
-        },
-    )
+    let a = with_notices(state, async |tx, n| {
+        booking::reschedule(
+            tx,
+            id,
+            starts_at,
+            staff,
+            &state.calendar(),
+            Utc::now(),
+            &caller.actor(ip),
+            n,
+        )
+        .await
+    })
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
     Ok(a)
 }
 
@@ -959,22 +962,10 @@ pub async fn decide(
                 .ok_or_else(|| ApiError::invalid_field("reason", "required"))?,
         }
     };
-    let (base, sink) = notices(state);
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let r = booking::decide_urgent(
-        &tx,
-        id,
-        decision,
-        Utc::now(),
-        &caller.actor(ip),
-        &Notices {
-            sink,
-            base_url: &base,
-        },
-    )
+    let r = with_notices(state, async |tx, n| {
+        booking::decide_urgent(tx, id, decision, Utc::now(), &caller.actor(ip), n).await
+    })
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
     Ok(r)
 }
 
@@ -1002,31 +993,12 @@ async fn list_rules(
     Ok(Json(booking::rules(state.db.conn(), UnitId(q.site)).await?))
 }
 
-/// A group's booking rule as an administrator sets it.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RuleBody {
-    /// 5–240 minutes.
-    pub slot_minutes: i32,
-    /// Appointments per slot, 1–500.
-    pub capacity: i32,
-    /// Days ahead slots open, 1–90.
-    pub horizon_days: i32,
-    /// Minutes of notice a booking needs.
-    pub min_notice_minutes: i32,
-    /// Cancel or reschedule up to this many minutes before the start.
-    pub cancel_cutoff_minutes: i32,
-    /// Check-in opens this many minutes before the start (0–240) …
-    pub early_minutes: i32,
-    /// … and keeps the appointment's priority until this many minutes after it (0–240).
-    pub late_minutes: i32,
-}
-
 /// Sets the booking rule of a site's item group (administrators of the site or above). Places
 /// already booked stay; the new capacity applies to slots not yet booked.
 #[utoipa::path(
     put, path = "/api/v1/booking/rules/{site}/{group}", tag = "booking",
     params(("site" = i64, Path, description = "The site's id"), ("group" = String, Path, description = "The group's code")),
-    request_body = RuleBody,
+    request_body = booking::RuleSettings,
     responses(
         (status = 200, description = "The rule now", body = Rule),
         (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -1042,7 +1014,7 @@ async fn put_rule(
     caller: Caller,
     ip: ClientIp,
     ApiPath((site, group)): ApiPath<(i64, String)>,
-    ApiJson(b): ApiJson<RuleBody>,
+    ApiJson(b): ApiJson<booking::RuleSettings>,
 ) -> Result<Json<Rule>, ApiError> {
     caller.require(&[Role::Admin])?;
     let path = org::unit_path(state.db.conn(), UnitId(site)).await?;
@@ -1055,21 +1027,7 @@ async fn put_rule(
         .find(|g| g.code == group)
         .ok_or_else(|| ApiError::invalid_field("group", format!("no_group:{group}")))?;
     let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let r = booking::set_rule(
-        &tx,
-        &g,
-        booking::RuleSettings {
-            slot_minutes: b.slot_minutes,
-            capacity: b.capacity,
-            horizon_days: b.horizon_days,
-            min_notice_minutes: b.min_notice_minutes,
-            cancel_cutoff_minutes: b.cancel_cutoff_minutes,
-            early_minutes: b.early_minutes,
-            late_minutes: b.late_minutes,
-        },
-        &caller.actor(&ip),
-    )
-    .await?;
+    let r = booking::set_rule(&tx, &g, b, &caller.actor(&ip)).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(r))
 }

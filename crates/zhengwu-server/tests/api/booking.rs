@@ -10,7 +10,7 @@ use zhengwu_store::booking::{self, RuleSettings};
 use zhengwu_store::notify::{self, Status};
 use zhengwu_store::{catalog, org};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_with, test_config};
+use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 /// A bookable item of the public service hall and the hall's id.
 async fn hall_item(app: &TestApp) -> (i64, String) {
@@ -602,28 +602,74 @@ async fn a_bad_rating_by_the_ticket_link_opens_a_rectification_that_staff_close(
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-/// 1,000 concurrent booking requests over HTTP for one slot of capacity 10: exactly 10 are
-/// booked. On PostgreSQL the requests are split between two servers on one database.
+/// A `zhengwu serve` process on the test's database; stopped (SIGTERM) when dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    fn start(db_url: &str) -> Self {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zhengwu"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                db_url,
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no address: {line}"))
+            .to_owned();
+        Self {
+            child,
+            base,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// 1,000 concurrent booking requests over HTTP for one slot of capacity 10, split between two
+/// `zhengwu serve` processes on one database (PostgreSQL, or one SQLite file): exactly 10 are
+/// booked, the rest are told the slot is full.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_thousand_concurrent_http_bookings_book_exactly_the_capacity() {
+async fn a_thousand_concurrent_bookings_on_two_server_processes_book_exactly_the_capacity() {
     let app = spawn_app().await;
-    let second = if zhengwu_store::testing::postgres_server().is_some() {
-        let db = app.db.reopen().await;
-        let config = test_config(&db.url);
-        Some(spawn_with(db, config).await)
-    } else {
-        None
-    };
     let (hall, item) = hall_item(&app).await;
     set_capacity(&app, hall, &item, 10).await;
     let at = first_free_slot(&app, hall, &item).await;
     let admin = app.login("admin").await;
+    let servers = [
+        ServerProcess::start(&app.db.url),
+        ServerProcess::start(&app.db.url),
+    ];
     let mut tasks = Vec::new();
     for i in 0..1000 {
-        let base = match &second {
-            Some(s) if i % 2 == 1 => s.base.clone(),
-            _ => app.base.clone(),
-        };
+        let base = servers[i % 2].base.clone();
         let client = app.client.clone();
         let admin = admin.clone();
         let item = item.clone();
@@ -639,16 +685,20 @@ async fn a_thousand_concurrent_http_bookings_book_exactly_the_capacity() {
                 .status()
         }));
     }
-    let mut created = 0;
-    for t in tasks {
+    let mut created = [0, 0];
+    for (i, t) in tasks.into_iter().enumerate() {
         let s = t.await.unwrap();
         if s == StatusCode::CREATED {
-            created += 1;
+            created[i % 2] += 1;
         } else {
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         }
     }
-    assert_eq!(created, 10);
+    assert_eq!(
+        created[0] + created[1],
+        10,
+        "booked by each process: {created:?}"
+    );
     let booked = booking::of_site_on(
         app.db.db.conn(),
         zhengwu_core::ids::UnitId(hall),
@@ -658,6 +708,7 @@ async fn a_thousand_concurrent_http_bookings_book_exactly_the_capacity() {
     .await
     .unwrap();
     assert_eq!(booked.len(), 10);
+    drop(servers);
 }
 
 #[tokio::test]

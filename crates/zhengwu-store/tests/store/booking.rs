@@ -186,7 +186,7 @@ async fn availability_follows_hours_holidays_adjusted_days_and_the_horizon() {
             .all(|s| s.starts_at >= now + Duration::minutes(60))
     );
     assert!(!today.is_empty());
-    assert_eq!(today[0].available, rule.capacity);
+    assert_eq!(today[0].available, rule.settings.capacity);
     // Too long a range, and a reversed one, are refused.
     assert!(
         booking::availability(
@@ -289,7 +289,10 @@ async fn a_booking_takes_a_place_and_bad_times_are_refused_with_reasons() {
     .await
     .unwrap();
     let slot = days[0].slots.iter().find(|s| s.starts_at == ten).unwrap();
-    assert_eq!((slot.booked, slot.available), (1, rule.capacity - 1));
+    assert_eq!(
+        (slot.booked, slot.available),
+        (1, rule.settings.capacity - 1)
+    );
     // Cancelled: the place comes back, and the person may book the item again.
     let tx = t.db.begin_write().await.unwrap();
     booking::cancel(&tx, b.appointment.id, false, now, &actor(), &NOTICES)

@@ -83,7 +83,7 @@ async fn week(
     let (rule, _) = rule_for(state, site, Some(item), None).await?;
     let now = Utc::now();
     let today = local_date_minute(now).0;
-    let last = today + Duration::days(i64::from(rule.horizon_days));
+    let last = today + Duration::days(i64::from(rule.settings.horizon_days));
     let from = from.filter(|f| *f >= today && *f <= last).unwrap_or(today);
     let to = from + Duration::days(DAYS_SHOWN - 1);
     let days = booking::availability(
