@@ -2,6 +2,7 @@
 //! identifiers and their masking, opening hours. Nothing here does I/O; every function is
 //! a plain function with tests beside it.
 
+pub mod appeal;
 pub mod audit;
 pub mod booking;
 pub mod calendar;

@@ -36,7 +36,8 @@ struct ProblemInfo {
 }
 
 /// Fields that name a whole record rather than an input: their refusals read as sentences.
-const WHOLE_RECORD: [&str; 8] = [
+const WHOLE_RECORD: [&str; 9] = [
+    "appeal",
     "booking",
     "appointment",
     "urgent_request",

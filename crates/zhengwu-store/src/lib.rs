@@ -2,6 +2,7 @@
 //! and one repository module per domain. Handlers never write SQL; they call the functions
 //! here, each of which runs in the transaction it is given.
 
+pub mod appeals;
 pub mod applicants;
 pub mod audit;
 pub mod booking;

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per domain, merged here, with the layers every request
 //! passes through (request id, tracing, problem details, metrics, body limit, panic guard).
 
+pub mod appeals;
 pub mod applicants;
 pub mod booking;
 pub mod calendar;
@@ -40,6 +41,7 @@ use crate::startup::AppState;
     tags(
         (name = "catalog", description = "The service catalog (items, their guides, versions, synonyms, import and export) and guidance in plain language"),
         (name = "booking", description = "Appointments: availability, booking by applicants, staff and messaging front ends, the iCalendar file, cancel and reschedule, check-in that issues the ticket at once, urgent requests"),
+        (name = "appeals", description = "Citizen appeals (12345): topics, knowledge base, intake, instant answers, dispatch to a lead unit and co-units, signing, returns, contributions, replies, return visits, tracking by number"),
         (name = "ratings", description = "好差评 ratings of finished services (GB/T 39734 five levels) and the rectification of bad ones"),
         (name = "queue", description = "Queue numbers without a queueing step: sites, item groups, tickets, counters"),
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
@@ -60,6 +62,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(queue::router())
         .merge(booking::router())
         .merge(ratings::router())
+        .merge(appeals::router())
         .merge(health::router())
         .merge(session::router())
         .merge(applicants::router())

@@ -34,6 +34,69 @@ pub const CATALOG_TOML: [&str; 2] = [
 /// The demo synonym table of the guidance search.
 pub const SYNONYMS_TOML: &str = include_str!("catalog/synonyms.toml");
 
+/// The appeals' topic tree (three levels) and the hotline's knowledge base.
+pub const APPEAL_TOPICS_TOML: &str = include_str!("appeals/topics.toml");
+pub const APPEAL_KNOWLEDGE_TOML: &str = include_str!("appeals/knowledge.toml");
+
+#[derive(Debug, Deserialize)]
+struct TopicsFile {
+    topics: Vec<TopicNode>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TopicNode {
+    code: String,
+    name: String,
+    #[serde(default)]
+    children: Vec<TopicNode>,
+    #[serde(default)]
+    lead: Option<String>,
+    #[serde(default)]
+    co: Vec<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    words: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct KnowledgeFile {
+    entries: Vec<crate::appeals::KnowledgeEntry>,
+}
+
+/// The demo's appeal topics, parents before children, with their levels.
+pub fn appeal_topics() -> Result<Vec<crate::appeals::Topic>> {
+    fn walk(n: &TopicNode, parent: Option<&str>, level: i16, out: &mut Vec<crate::appeals::Topic>) {
+        out.push(crate::appeals::Topic {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            parent_code: parent.map(str::to_owned),
+            level,
+            lead: n.lead.clone(),
+            co: n.co.clone(),
+            kind: n.kind.clone(),
+            words: n.words.clone(),
+        });
+        for c in &n.children {
+            walk(c, Some(&n.code), level + 1, out);
+        }
+    }
+    let f: TopicsFile =
+        toml::from_str(APPEAL_TOPICS_TOML).map_err(|e| invalid(format!("appeal topics: {e}")))?;
+    let mut out = Vec::new();
+    for t in &f.topics {
+        walk(t, None, 1, &mut out);
+    }
+    Ok(out)
+}
+
+/// The demo's knowledge base.
+pub fn appeal_knowledge() -> Result<Vec<crate::appeals::KnowledgeEntry>> {
+    let f: KnowledgeFile = toml::from_str(APPEAL_KNOWLEDGE_TOML)
+        .map_err(|e| invalid(format!("appeal knowledge: {e}")))?;
+    Ok(f.entries)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SynonymFile {
@@ -382,6 +445,7 @@ pub async fn load_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary
     load_catalog(&tx, &mut summary, forms).await?;
     summary.counters = crate::queue::seed_sites(&tx).await?;
     crate::booking::seed_rules(&tx).await?;
+    crate::appeals::load_topics(&tx, &appeal_topics()?, &appeal_knowledge()?).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
@@ -413,6 +477,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     let file: DistrictFile = toml::from_str(DISTRICT_TOML).map_err(|e| invalid(e.to_string()))?;
     let tx = db.begin_write().await?;
     crate::catalog::clear(&tx).await?;
+    crate::appeals::clear(&tx).await?;
     crate::ratings::clear(&tx).await?;
     crate::booking::clear(&tx).await?;
     crate::queue::clear(&tx).await?;
@@ -440,6 +505,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     load_catalog(&tx, &mut summary, forms).await?;
     summary.counters = crate::queue::seed_sites(&tx).await?;
     crate::booking::seed_rules(&tx).await?;
+    crate::appeals::load_topics(&tx, &appeal_topics()?, &appeal_knowledge()?).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

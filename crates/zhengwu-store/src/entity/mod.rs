@@ -2,6 +2,11 @@
 //! (`org`, `calendar`, `notify`, `identity`, `audit`, …) are the only code that uses them.
 
 pub mod api_token;
+pub mod appeal;
+pub mod appeal_assignment;
+pub mod appeal_event;
+pub mod appeal_knowledge;
+pub mod appeal_topic;
 pub mod applicant_session;
 pub mod appointment;
 pub mod audit_head;

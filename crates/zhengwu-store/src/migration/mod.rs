@@ -12,6 +12,7 @@ mod m20261125_000006_queue;
 mod m20261125_000007_queue_numbers;
 mod m20261125_000008_queue_notices;
 mod m20261128_000009_booking;
+mod m20261128_000010_appeals;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_queue_numbers::Migration),
             Box::new(m20261125_000008_queue_notices::Migration),
             Box::new(m20261128_000009_booking::Migration),
+            Box::new(m20261128_000010_appeals::Migration),
         ]
     }
 }
