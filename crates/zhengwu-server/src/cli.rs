@@ -70,6 +70,13 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Synthetic data at scale: `zhengwu gen appeals --count N` (a year of hotline appeals).
+    Gen {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        what: GenWhat,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Measurements behind docs/benchmarks.md.
@@ -158,6 +165,23 @@ pub enum RulesAction {
         /// Include the trace: every condition with its inputs, the parameters in force.
         #[arg(long)]
         trace: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenWhat {
+    /// A year of citizen appeals with the topics' weights and seasons, their units and
+    /// outcomes, into a database that holds the demo district (loaded first if empty).
+    Appeals {
+        /// How many appeals.
+        #[arg(long, default_value_t = 30_000)]
+        count: u64,
+        /// The year they fall in (appeals after today stay open).
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        /// Seed of the generator (the same seed gives the same appeals).
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
     },
 }
 
@@ -272,6 +296,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
             zhengwu_store::demo::create_applicants(&db).await?;
         }
+        Command::Gen { db, what } => match what {
+            GenWhat::Appeals { count, year, seed } => {
+                let demo_password = db.resolve()?.0.demo_password;
+                let db = open_database(&db).await?;
+                if zhengwu_store::demo::is_empty(db.conn()).await? {
+                    zhengwu_store::demo::load(&db).await?;
+                    crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
+                    zhengwu_store::demo::create_applicants(&db).await?;
+                }
+                let started = std::time::Instant::now();
+                let mut last = std::time::Instant::now();
+                let s = zhengwu_store::demo::appeals_gen::generate_appeals(
+                    &db,
+                    zhengwu_store::demo::appeals_gen::GenOptions {
+                        count,
+                        year,
+                        seed,
+                        now: chrono::Utc::now(),
+                    },
+                    |done| {
+                        if last.elapsed() >= std::time::Duration::from_secs(5) {
+                            last = std::time::Instant::now();
+                            let secs = started.elapsed().as_secs_f64();
+                            eprintln!(
+                                "{done} / {count} appeals, {:.0} a second",
+                                done as f64 / secs
+                            );
+                        }
+                    },
+                )
+                .await?;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "{} appeals ({} closed) and {} assignments in {secs:.1} s: {:.0} appeals a second",
+                    s.appeals,
+                    s.closed,
+                    s.assignments,
+                    s.appeals as f64 / secs
+                );
+            }
+        },
         Command::Calendar { db, action } => {
             let db = open_database(&db).await?;
             calendar(&db, action).await?;

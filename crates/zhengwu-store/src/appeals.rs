@@ -11,8 +11,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -399,11 +399,17 @@ pub async fn intake(
         None => None,
     };
     let (today, _) = local_date_minute(now);
-    let seq = appeal::Entity::find()
-        .filter(appeal::Column::Number.starts_with(today.format("%Y%m%d-").to_string()))
-        .count(tx)
+    // The day's next number below the block of generated appeals (900001 on).
+    let prefix = today.format("%Y%m%d-").to_string();
+    let last = appeal::Entity::find()
+        .filter(appeal::Column::Number.starts_with(&prefix))
+        .filter(appeal::Column::Number.lt(format!("{prefix}900000")))
+        .order_by_desc(appeal::Column::Number)
+        .one(tx)
         .await?
-        + 1;
+        .and_then(|a| a.number[prefix.len()..].parse::<u64>().ok())
+        .unwrap_or(0);
+    let seq = last + 1;
     let number = format!("{}-{seq:06}", today.format("%Y%m%d"));
     let m = appeal::ActiveModel {
         number: Set(number),

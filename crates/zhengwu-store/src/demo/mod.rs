@@ -23,6 +23,8 @@ use crate::{Db, Result, StoreError};
 use zhengwu_core::roles::Role;
 
 /// The demo district's definition.
+pub mod appeals_gen;
+
 pub const DISTRICT_TOML: &str = include_str!("district.toml");
 
 /// The demo catalog (see `catalog/README.md`): enterprise and citizen items.

@@ -418,3 +418,87 @@ async fn joint_handling_dispatch_sign_return_contribute_reply_and_visit() {
     .unwrap();
     assert!(open.is_empty());
 }
+
+#[tokio::test]
+async fn the_generator_makes_a_year_with_its_seasons_and_intake_goes_on_after_it() {
+    use zhengwu_store::demo::appeals_gen::{GenOptions, generate_appeals};
+    let (t, cal) = setup().await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap();
+    let mut seen = 0;
+    let s = generate_appeals(
+        &t.db,
+        GenOptions {
+            count: 3000,
+            year: 2026,
+            seed: 7,
+            now,
+        },
+        |done| seen = done,
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.appeals, seen), (3000, 3000));
+    assert!(s.assignments >= 2400, "{s:?}");
+    assert!(s.closed > 2500, "a past year is mostly closed: {s:?}");
+    let all = appeals::list(
+        t.db.conn(),
+        &Filter {
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 500);
+    // Heating complaints (peak months 11–3) come mostly in the cold months.
+    let topics = appeals::topics(t.db.conn()).await.unwrap();
+    let heating: Vec<String> = topics
+        .iter()
+        .filter(|x| x.level == 3 && x.name.contains("室温"))
+        .map(|x| x.code.clone())
+        .collect();
+    assert!(!heating.is_empty());
+    use chrono::Datelike;
+    use sea_orm::EntityTrait;
+    let rows = zhengwu_store::entity::appeal::Entity::find()
+        .all(t.db.conn())
+        .await
+        .unwrap();
+    let heat: Vec<u32> = rows
+        .iter()
+        .filter(|a| heating.contains(&a.topic_code))
+        .map(|a| {
+            a.created_at
+                .with_timezone(&zhengwu_core::calendar::district_offset())
+                .month()
+        })
+        .collect();
+    let cold = heat
+        .iter()
+        .filter(|m| [11, 12, 1, 2, 3].contains(*m))
+        .count();
+    let share = cold as f64 / heat.len() as f64;
+    assert!(
+        heat.len() > 50 && share > 0.55,
+        "{cold} of {} heating appeals in Nov–Mar",
+        heat.len()
+    );
+    // The same seed gives the same first appeal; a new intake numbers and ids on.
+    let topic = leaf(&t.db).await;
+    let tx = t.db.begin_write().await.unwrap();
+    let a = appeals::intake(
+        &tx,
+        new_appeal(&topic.code, Kind::Help),
+        &cal,
+        friday(),
+        &actor(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(a.id > 3000);
+    assert_eq!(
+        a.number, "20260918-000001",
+        "generated numbers use their own block"
+    );
+}
