@@ -205,7 +205,7 @@ pub struct ListQuery {
 }
 
 /// The units among `candidates` the caller acts for through `HANDLERS`.
-async fn handled_units(state: &AppState, caller: &Caller) -> Result<Vec<i64>, ApiError> {
+pub(crate) async fn handled_units(state: &AppState, caller: &Caller) -> Result<Vec<i64>, ApiError> {
     let paths = org::paths(state.db.conn()).await?;
     Ok(paths
         .into_iter()
@@ -267,7 +267,11 @@ async fn list_appeals(
 
 /// Whether the caller may read the appeal: dispatchers and supervisors, or a handler of a unit
 /// it was assigned to. Others get 404.
-async fn may_read(state: &AppState, caller: &Caller, d: &AppealDetail) -> Result<(), ApiError> {
+pub(crate) async fn may_read(
+    state: &AppState,
+    caller: &Caller,
+    d: &AppealDetail,
+) -> Result<(), ApiError> {
     if caller.require(READ_ALL).is_ok() {
         return Ok(());
     }

@@ -195,6 +195,11 @@ struct ConsolePage {
     show_urgent: bool,
     show_rect: bool,
     booking_labels: [String; 3],
+    /// Citizen appeals (issue 9): intake, the lists, a handler's own.
+    show_appeal_intake: bool,
+    show_appeals: bool,
+    show_appeals_mine: bool,
+    appeal_labels: [String; 3],
 }
 
 async fn console_home(
@@ -211,6 +216,9 @@ async fn console_home(
     let show_booking = caller.require(crate::http::queue::QUEUE_STAFF).is_ok();
     let show_urgent = caller.require(crate::http::booking::URGENT_STAFF).is_ok();
     let show_rect = caller.require(crate::http::ratings::RECTIFY_STAFF).is_ok();
+    let show_appeal_intake = caller.require(crate::http::appeals::DISPATCH).is_ok();
+    let show_appeals = caller.require(crate::http::appeals::READ_ALL).is_ok();
+    let show_appeals_mine = caller.require(crate::http::appeals::HANDLERS).is_ok();
     let Caller::Staff(staff) = caller else {
         return Ok(Redirect::to("/console/login").into_response());
     };
@@ -252,6 +260,14 @@ async fn console_home(
             t(lang, "booking.console"),
             t(lang, "urgent.console"),
             t(lang, "rect.title"),
+        ],
+        show_appeal_intake,
+        show_appeals,
+        show_appeals_mine,
+        appeal_labels: [
+            t(lang, "appeal.intake.title"),
+            t(lang, "appeal.list.title"),
+            t(lang, "appeal.mine.title"),
         ],
     };
     render(page, Some(&csrf), StatusCode::OK)

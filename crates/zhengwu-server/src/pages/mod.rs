@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalog_admin::router())
         .merge(queue::router())
         .merge(booking::router())
+        .merge(appeals::router())
         .route("/static/zhengwu.css", get(stylesheet))
         .layer(axum::middleware::from_fn(remember_lang))
 }
@@ -41,6 +42,7 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+pub mod appeals;
 pub mod booking;
 pub mod catalog_admin;
 pub mod citizens;
@@ -124,6 +126,8 @@ struct HomePage {
     model_label: String,
     api_label: String,
     guide_label: String,
+    appeal_new_label: String,
+    appeal_track_label: String,
 }
 
 fn join_periods(p: &[zhengwu_core::hours::Period]) -> String {
@@ -243,6 +247,8 @@ async fn home(State(state): State<AppState>, req: Request) -> Result<Response, A
         model_label: t(lang, "page.home.model"),
         api_label: t(lang, "page.home.api"),
         guide_label: t(lang, "page.home.guide"),
+        appeal_new_label: t(lang, "appeal.new.title"),
+        appeal_track_label: t(lang, "appeal.track.title"),
     };
     let html = page
         .render()

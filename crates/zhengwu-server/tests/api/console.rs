@@ -202,6 +202,12 @@ async fn role_by_route_matrix() {
         ("/console/appointments", "", StatusCode::SEE_OTHER),
         ("/console/urgent", "", StatusCode::SEE_OTHER),
         ("/console/rectifications", "", StatusCode::SEE_OTHER),
+        ("/appeal/new", "", StatusCode::OK),
+        ("/appeal/track", "", StatusCode::OK),
+        ("/console/appeals", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/intake", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/mine", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/999999", "", StatusCode::SEE_OTHER),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -255,6 +261,36 @@ async fn role_by_route_matrix() {
         };
         rows.push(("/api/v1/ratings/rectifications", u, rect));
         rows.push(("/console/rectifications", u, rect));
+        // Appeals: the operator's intake (DISPATCH), the lists (READ_ALL), a handler's own
+        // (HANDLERS); an unknown appeal is 404 to those who may read appeals.
+        let ok_if = |yes: bool| {
+            if yes {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        };
+        rows.push((
+            "/console/appeals/intake",
+            u,
+            ok_if(matches!(u, "admin" | "dispatcher")),
+        ));
+        rows.push((
+            "/console/appeals",
+            u,
+            ok_if(matches!(u, "admin" | "dispatcher" | "supervisor")),
+        ));
+        rows.push((
+            "/console/appeals/mine",
+            u,
+            ok_if(matches!(u, "admin" | "handler.ls")),
+        ));
+        let appeal_missing = if matches!(u, "admin" | "dispatcher" | "supervisor" | "handler.ls") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        rows.push(("/console/appeals/999999", u, appeal_missing));
     }
     // API tokens hold one role like staff do.
     let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
