@@ -590,6 +590,24 @@ async fn part_of(
         .ok_or_else(|| StoreError::invalid("unit", "not_assigned"))
 }
 
+/// The appeal (locked) and `unit`'s part in it, which must play `role` when one is named.
+async fn appeal_and_part(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    unit: UnitId,
+    role: Option<Role>,
+) -> Result<(appeal::Model, appeal_assignment::Model)> {
+    let m = locked(tx, id).await?;
+    let a = part_of(tx, id, unit).await?;
+    match role {
+        Some(Role::Lead) if a.role != Role::Lead.as_str() => {
+            Err(StoreError::invalid("unit", "not_lead"))
+        }
+        Some(Role::Co) if a.role != Role::Co.as_str() => Err(StoreError::invalid("unit", "not_co")),
+        _ => Ok((m, a)),
+    }
+}
+
 async fn move_part(
     tx: &impl ConnectionTrait,
     a: appeal_assignment::Model,
@@ -621,8 +639,7 @@ pub async fn sign(
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Appeal> {
-    let m = locked(tx, id).await?;
-    let a = part_of(tx, id, unit).await?;
+    let (m, a) = appeal_and_part(tx, id, unit, None).await?;
     let lead = a.role == Role::Lead.as_str();
     let to = if lead {
         Some(moved(&m, Event::Sign)?)
@@ -649,11 +666,7 @@ pub async fn return_to_dispatcher(
     actor: &Actor,
 ) -> Result<Appeal> {
     let reason = check_text("reason", reason, 2, 500)?;
-    let m = locked(tx, id).await?;
-    let a = part_of(tx, id, unit).await?;
-    if a.role != Role::Lead.as_str() {
-        return Err(StoreError::invalid("unit", "not_lead"));
-    }
+    let (m, a) = appeal_and_part(tx, id, unit, Some(Role::Lead)).await?;
     let to = moved(&m, Event::Return)?;
     for p in parts(tx, id).await? {
         if Part::parse(&p.part).is_some_and(Part::is_working) {
@@ -685,11 +698,7 @@ pub async fn contribute(
     actor: &Actor,
 ) -> Result<Appeal> {
     let text = check_text("note", text, 2, 2000)?;
-    let m = locked(tx, id).await?;
-    let a = part_of(tx, id, unit).await?;
-    if a.role != Role::Co.as_str() {
-        return Err(StoreError::invalid("unit", "not_co"));
-    }
+    let (m, a) = appeal_and_part(tx, id, unit, Some(Role::Co)).await?;
     move_part(tx, a, PartEvent::Finish, now, Some(text.clone())).await?;
     event(
         tx,
@@ -716,11 +725,7 @@ pub async fn reply(
     sink: &str,
 ) -> Result<Appeal> {
     let text = check_text("reply", text, 2, 2000)?;
-    let m = locked(tx, id).await?;
-    let a = part_of(tx, id, unit).await?;
-    if a.role != Role::Lead.as_str() {
-        return Err(StoreError::invalid("unit", "not_lead"));
-    }
+    let (m, a) = appeal_and_part(tx, id, unit, Some(Role::Lead)).await?;
     let to = moved(&m, Event::Reply)?;
     let working = parts(tx, id)
         .await?
