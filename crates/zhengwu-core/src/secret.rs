@@ -71,6 +71,16 @@ pub fn random_password() -> Result<String, getrandom::Error> {
         .collect())
 }
 
+/// Whether two secrets are equal, comparing every byte whatever the first difference (a
+/// token's check must not tell by its timing how much of a guess was right).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// SHA-256 of `data`, lowercase hex.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))

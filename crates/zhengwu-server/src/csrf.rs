@@ -48,13 +48,7 @@ impl Csrf {
 /// Checks a form's token against the cookie; 403 `csrf_failed` otherwise.
 pub fn verify(headers: &HeaderMap, form_token: &str) -> Result<(), ApiError> {
     let cookie = crate::auth::cookie(headers, CSRF_COOKIE).unwrap_or("");
-    let same = cookie.len() == 64
-        && cookie.len() == form_token.len()
-        && cookie
-            .bytes()
-            .zip(form_token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+    let same = cookie.len() == 64 && zhengwu_core::secret::same(cookie, form_token);
     if same {
         Ok(())
     } else {

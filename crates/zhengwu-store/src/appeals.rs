@@ -9,10 +9,9 @@
 //! it returns and refuses what it refuses.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -301,14 +300,6 @@ pub struct NewAppeal {
 /// The district's bounding box: coordinates outside it are refused.
 pub const DISTRICT_BOUNDS: ((f64, f64), (f64, f64)) = ((38.70, 121.25), (39.05, 121.75));
 
-fn lock<Q: QuerySelect>(q: Q, backend: DbBackend) -> Q {
-    if backend == DbBackend::Postgres {
-        q.lock(LockType::Update)
-    } else {
-        q
-    }
-}
-
 async fn event(
     tx: &impl ConnectionTrait,
     appeal_id: i64,
@@ -455,10 +446,14 @@ pub async fn intake(
 }
 
 async fn locked(tx: &impl ConnectionTrait, id: i64) -> Result<appeal::Model> {
-    lock(appeal::Entity::find_by_id(id), tx.get_database_backend())
-        .one(tx)
-        .await?
-        .ok_or_else(|| StoreError::not_found("appeal", id))
+    crate::db::for_update(
+        appeal::Entity::find_by_id(id),
+        tx.get_database_backend(),
+        false,
+    )
+    .one(tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("appeal", id))
 }
 
 /// Moves an appeal by `event`, or refuses with the state it is in.

@@ -11,10 +11,10 @@
 //! person per item" holds under concurrency too.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -503,19 +503,15 @@ pub struct Notices<'a> {
     pub base_url: &'a str,
 }
 
-fn lock<Q: QuerySelect>(q: Q, backend: DbBackend) -> Q {
-    if backend == DbBackend::Postgres {
-        q.lock(LockType::Update)
-    } else {
-        q
-    }
-}
-
 async fn locked_citizen(tx: &impl ConnectionTrait, id: i64) -> Result<citizen::Model> {
-    lock(citizen::Entity::find_by_id(id), tx.get_database_backend())
-        .one(tx)
-        .await?
-        .ok_or_else(|| StoreError::not_found("citizen", id))
+    crate::db::for_update(
+        citizen::Entity::find_by_id(id),
+        tx.get_database_backend(),
+        false,
+    )
+    .one(tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("citizen", id))
 }
 
 /// Until when a citizen may not book (no-shows), or `None`.
@@ -809,9 +805,10 @@ async fn insert_appointment(
 }
 
 async fn locked(tx: &impl ConnectionTrait, id: i64) -> Result<appointment::Model> {
-    lock(
+    crate::db::for_update(
         appointment::Entity::find_by_id(id),
         tx.get_database_backend(),
+        false,
     )
     .one(tx)
     .await?
@@ -991,9 +988,7 @@ pub async fn link_matches(db: &impl ConnectionTrait, id: i64, token: &str) -> Re
     let Some(m) = appointment::Entity::find_by_id(id).one(db).await? else {
         return Ok(false);
     };
-    let a = m.link_token.as_bytes();
-    let b = token.as_bytes();
-    Ok(a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
+    Ok(zhengwu_core::secret::same(&m.link_token, token))
 }
 
 /// A citizen's appointments, newest first.
@@ -1415,7 +1410,7 @@ pub async fn decide_urgent(
     notices: &Notices<'_>,
 ) -> Result<UrgentRequest> {
     let q = urgent_request::Entity::find_by_id(id);
-    let m = lock(q, tx.get_database_backend())
+    let m = crate::db::for_update(q, tx.get_database_backend(), false)
         .one(tx)
         .await?
         .ok_or_else(|| StoreError::not_found("urgent_request", id))?;

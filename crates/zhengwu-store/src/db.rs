@@ -189,6 +189,23 @@ impl Db {
     }
 }
 
+/// `q` taking its rows for update on PostgreSQL (skipping rows others hold when
+/// `skip_locked`); on SQLite a write transaction is already exclusive, so `q` as it is.
+pub(crate) fn for_update<Q: sea_orm::QuerySelect>(
+    q: Q,
+    backend: DbBackend,
+    skip_locked: bool,
+) -> Q {
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    match (backend, skip_locked) {
+        (DbBackend::Postgres, true) => {
+            q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        }
+        (DbBackend::Postgres, false) => q.lock(LockType::Update),
+        _ => q,
+    }
+}
+
 /// A URL with its password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.find('@')) {

@@ -9,10 +9,10 @@
 //! none is skipped. Every step is an event with its time.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -166,17 +166,6 @@ impl From<queue_ticket::Model> for Ticket {
 /// The outcomes of a finished service.
 pub const OUTCOMES: [&str; 3] = ["done", "more_material", "referred"];
 
-fn lock<Q: QuerySelect>(q: Q, backend: DbBackend, skip_locked: bool) -> Q {
-    if backend != DbBackend::Postgres {
-        return q;
-    }
-    if skip_locked {
-        q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-    } else {
-        q.lock(LockType::Update)
-    }
-}
-
 async fn event(
     tx: &impl ConnectionTrait,
     ticket: i64,
@@ -264,7 +253,7 @@ pub async fn issue(
     let q = queue_group::Entity::find()
         .filter(queue_group::Column::SiteId.eq(site.get()))
         .filter(queue_group::Column::Code.eq(group_code));
-    let g = lock(q, tx.get_database_backend(), false)
+    let g = crate::db::for_update(q, tx.get_database_backend(), false)
         .one(tx)
         .await?
         .ok_or_else(|| StoreError::invalid("item_group", format!("no_group:{group_code}")))?;
@@ -399,7 +388,10 @@ pub async fn call_next_with(
         .order_by_asc(queue_ticket::Column::JoinedAt)
         .order_by_asc(queue_ticket::Column::Id)
         .limit(1);
-    let Some(t) = lock(q, tx.get_database_backend(), true).one(tx).await? else {
+    let Some(t) = crate::db::for_update(q, tx.get_database_backend(), true)
+        .one(tx)
+        .await?
+    else {
         return Ok(None);
     };
     let done = queue_ticket::Entity::update_many()
@@ -438,7 +430,7 @@ pub async fn finish(
         return Err(StoreError::invalid("outcome", format!("unknown:{outcome}")));
     }
     let q = queue_ticket::Entity::find_by_id(id);
-    let m = lock(q, tx.get_database_backend(), false)
+    let m = crate::db::for_update(q, tx.get_database_backend(), false)
         .one(tx)
         .await?
         .ok_or_else(|| StoreError::not_found("ticket", id))?;
@@ -750,7 +742,7 @@ impl Step {
 
 async fn locked_ticket(tx: &impl ConnectionTrait, id: i64) -> Result<queue_ticket::Model> {
     let q = queue_ticket::Entity::find_by_id(id);
-    lock(q, tx.get_database_backend(), false)
+    crate::db::for_update(q, tx.get_database_backend(), false)
         .one(tx)
         .await?
         .ok_or_else(|| StoreError::not_found("ticket", id))
@@ -949,6 +941,14 @@ pub async fn ticket_token(db: &impl ConnectionTrait, id: i64) -> Result<String> 
         .await?
         .and_then(|m| m.token)
         .ok_or_else(|| StoreError::not_found("ticket", id))
+}
+
+/// Whether `token` is the secret of ticket `id`'s links (compared in constant time).
+pub async fn ticket_token_matches(db: &impl ConnectionTrait, id: i64, token: &str) -> Result<bool> {
+    Ok(zhengwu_core::secret::same(
+        &ticket_token(db, id).await?,
+        token,
+    ))
 }
 
 /// How many are ahead when the "your turn is near" notice goes out.

@@ -19,7 +19,7 @@ use zhengwu_core::roles::Role;
 use zhengwu_store::appeals::{
     self, Appeal, AppealDetail, Filter, KnowledgeEntry, NewAppeal, Topic,
 };
-use zhengwu_store::{StoreError, WriteTx, org};
+use zhengwu_store::org;
 
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
@@ -172,19 +172,32 @@ async fn create_appeal(
         urgent: b.urgent,
         source: b.source,
     };
-    let actor = caller.actor(&ip);
-    // Numbers are counted per day: a number taken by a concurrent intake is retried.
+    let a = take_in(&state, new, &caller.actor(&ip), None).await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Takes an appeal in — and, with `answer`, closes it at once with the instant answer — in one
+/// transaction, retrying when a concurrent intake took the same day's number. For the API and
+/// the pages.
+pub(crate) async fn take_in(
+    state: &AppState,
+    new: NewAppeal,
+    actor: &zhengwu_store::audit::Actor,
+    answer: Option<&str>,
+) -> Result<Appeal, ApiError> {
     for _ in 0..5 {
-        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        match appeals::intake(&tx, new.clone(), &state.calendar(), Utc::now(), &actor).await {
-            Ok(a) => {
-                tx.commit().await.map_err(StoreError::from)?;
-                return Ok((StatusCode::CREATED, Json(a)));
+        let calendar = state.calendar();
+        let r = crate::http::write(state, async |tx| {
+            let a = appeals::intake(tx, new.clone(), &calendar, Utc::now(), actor).await?;
+            match answer {
+                Some(text) => appeals::answer_at_intake(tx, a.id, text, Utc::now(), actor).await,
+                None => Ok(a),
             }
-            Err(StoreError::Conflict { .. }) => {
-                tx.rollback().await.map_err(StoreError::from)?;
-            }
-            Err(e) => return Err(e.into()),
+        })
+        .await;
+        match r {
+            Err(e) if e.code == "conflict" => continue,
+            other => return other,
         }
     }
     Err(ApiError::new(
@@ -354,18 +367,6 @@ async fn track(
     }))
 }
 
-/// Runs one appeal step in a write transaction.
-async fn step<T>(
-    state: &AppState,
-    f: impl AsyncFnOnce(&WriteTx) -> Result<T, StoreError>,
-) -> Result<T, ApiError> {
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let out = f(&tx).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
-    Ok(out)
-}
-
 /// The instant answer.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnswerBody {
@@ -398,7 +399,7 @@ async fn answer(
     caller.require(DISPATCH)?;
     let actor = caller.actor(&ip);
     Ok(Json(
-        step(&state, async |tx| {
+        crate::http::write(&state, async |tx| {
             appeals::answer_at_intake(tx, id, &b.answer, Utc::now(), &actor).await
         })
         .await?,
@@ -445,7 +446,7 @@ async fn dispatch(
     let co: Vec<UnitId> = b.co.iter().copied().map(UnitId).collect();
     let calendar = state.calendar();
     Ok(Json(
-        step(&state, async |tx| {
+        crate::http::write(&state, async |tx| {
             appeals::dispatch(
                 tx,
                 id,
@@ -508,25 +509,25 @@ async fn unit_step(
     let now = Utc::now();
     let a = match b.action.as_str() {
         "sign" => {
-            step(&state, async |tx| {
+            crate::http::write(&state, async |tx| {
                 appeals::sign(tx, id, unit, now, &actor).await
             })
             .await?
         }
         "return" => {
-            step(&state, async |tx| {
+            crate::http::write(&state, async |tx| {
                 appeals::return_to_dispatcher(tx, id, unit, &text, now, &actor).await
             })
             .await?
         }
         "contribute" => {
-            step(&state, async |tx| {
+            crate::http::write(&state, async |tx| {
                 appeals::contribute(tx, id, unit, &text, now, &actor).await
             })
             .await?
         }
         "reply" => {
-            step(&state, async |tx| {
+            crate::http::write(&state, async |tx| {
                 appeals::reply(tx, id, unit, &text, now, &actor, sink).await
             })
             .await?
@@ -579,7 +580,7 @@ async fn visit(
         .ok_or_else(|| ApiError::invalid_field("satisfaction", "range:1-5"))?;
     let actor = caller.actor(&ip);
     Ok(Json(
-        step(&state, async |tx| {
+        crate::http::write(&state, async |tx| {
             appeals::visit(
                 tx,
                 id,

@@ -49,18 +49,17 @@ pub async fn with_notices<T>(
     f: impl AsyncFnOnce(&zhengwu_store::WriteTx, &Notices<'_>) -> Result<T, StoreError>,
 ) -> Result<T, ApiError> {
     let (base, sink) = notices(state);
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let out = f(
-        &tx,
-        &Notices {
-            sink,
-            base_url: &base,
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
-    Ok(out)
+    crate::http::write(state, async |tx| {
+        f(
+            tx,
+            &Notices {
+                sink,
+                base_url: &base,
+            },
+        )
+        .await
+    })
+    .await
 }
 
 /// Where notices go and how their links begin.

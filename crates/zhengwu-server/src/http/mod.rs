@@ -69,6 +69,20 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Runs `f` in one write transaction, commits, and wakes the outbox worker for whatever the
+/// change queued: the shape of every step of a booking or an appeal, for the API and the pages.
+pub async fn write<T>(
+    state: &AppState,
+    f: impl AsyncFnOnce(&zhengwu_store::WriteTx) -> Result<T, zhengwu_store::StoreError>,
+) -> Result<T, crate::error::ApiError> {
+    use zhengwu_store::StoreError;
+    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let out = f(&tx).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.outbox_wake.notify_one();
+    Ok(out)
+}
+
 /// The OpenAPI document alone (for `zhengwu openapi` and tests).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api().1

@@ -18,13 +18,14 @@ use super::super::booking::when;
 use super::super::console::render;
 use super::super::guide::Words;
 use super::super::{Frame, urlencode};
-use super::portal::{kinds, mobile_of, opt, take_in};
+use super::portal::{kinds, mobile_of, opt};
 use super::{
-    Deadline, HandlingUnits, TopicGroup, Topics, deadline, excerpt, inline, status_of, step, today,
+    Deadline, HandlingUnits, TopicGroup, Topics, deadline, excerpt, inline, status_of, today,
 };
 use crate::auth::{Caller, ClientIp};
 use crate::csrf::{self, Csrf};
 use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::http::appeals::take_in;
 use crate::http::appeals::{DISPATCH, HANDLERS, READ_ALL, handled_units, may_read};
 use crate::i18n::Lang;
 use crate::startup::AppState;
@@ -745,7 +746,7 @@ pub(super) async fn detail_submit(
             let co: Vec<UnitId> = f.co.iter().copied().map(UnitId).collect();
             let cal = state.calendar();
             let note = opt(&f.note);
-            step(&state, async |tx| {
+            crate::http::write(&state, async |tx| {
                 appeals::dispatch(
                     tx,
                     id,
@@ -773,7 +774,7 @@ pub(super) async fn detail_submit(
             ) {
                 (_, Some(level)) => {
                     let note = opt(&f.note);
-                    step(&state, async |tx| {
+                    crate::http::write(&state, async |tx| {
                         appeals::visit(
                             tx,
                             id,
@@ -801,22 +802,22 @@ pub(super) async fn detail_submit(
             let text = f.text.clone();
             let sink = crate::notify::default_sink(&state.config);
             match f.action.as_str() {
-                "sign" => step(&state, async |tx| {
+                "sign" => crate::http::write(&state, async |tx| {
                     appeals::sign(tx, id, unit, now, &actor).await
                 })
                 .await
                 .map(|_| ()),
-                "return" => step(&state, async |tx| {
+                "return" => crate::http::write(&state, async |tx| {
                     appeals::return_to_dispatcher(tx, id, unit, &text, now, &actor).await
                 })
                 .await
                 .map(|_| ()),
-                "contribute" => step(&state, async |tx| {
+                "contribute" => crate::http::write(&state, async |tx| {
                     appeals::contribute(tx, id, unit, &text, now, &actor).await
                 })
                 .await
                 .map(|_| ()),
-                _ => step(&state, async |tx| {
+                _ => crate::http::write(&state, async |tx| {
                     appeals::reply(tx, id, unit, &text, now, &actor, sink).await
                 })
                 .await

@@ -16,7 +16,6 @@ use zhengwu_core::Calendar;
 use zhengwu_core::booking::local_date_minute;
 use zhengwu_store::appeals::{self, Appeal, Topic};
 use zhengwu_store::org::{self, UnitFilter, UnitKind};
-use zhengwu_store::{StoreError, WriteTx};
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, t};
@@ -60,18 +59,6 @@ fn status_of(error: &Option<String>) -> StatusCode {
     } else {
         StatusCode::OK
     }
-}
-
-/// Runs one appeal step in a write transaction (as the API does).
-async fn step<T>(
-    state: &AppState,
-    f: impl AsyncFnOnce(&WriteTx) -> Result<T, StoreError>,
-) -> Result<T, ApiError> {
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-    let out = f(&tx).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.outbox_wake.notify_one();
-    Ok(out)
 }
 
 /// The leaves of the topic tree grouped under their level-2 topics, for a `<select>`.

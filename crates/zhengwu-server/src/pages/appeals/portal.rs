@@ -125,41 +125,6 @@ pub(super) fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// Takes an appeal in, retrying when a concurrent intake took the same number.
-pub(super) async fn take_in(
-    state: &AppState,
-    new: NewAppeal,
-    actor: &zhengwu_store::audit::Actor,
-    answer: Option<&str>,
-) -> Result<appeals::Appeal, ApiError> {
-    for _ in 0..5 {
-        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
-        let cal = state.calendar();
-        let r = match appeals::intake(&tx, new.clone(), &cal, Utc::now(), actor).await {
-            Ok(a) => match answer {
-                Some(text) => appeals::answer_at_intake(&tx, a.id, text, Utc::now(), actor).await,
-                None => Ok(a),
-            },
-            Err(e) => Err(e),
-        };
-        match r {
-            Ok(a) => {
-                tx.commit().await.map_err(StoreError::from)?;
-                state.outbox_wake.notify_one();
-                return Ok(a);
-            }
-            Err(StoreError::Conflict { .. }) => {
-                tx.rollback().await.map_err(StoreError::from)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-    ))
-}
-
 /// Files the resident's appeal (channel `web`).
 pub(super) async fn new_submit(
     State(state): State<AppState>,
@@ -186,7 +151,7 @@ pub(super) async fn new_submit(
             urgent: false,
             source: None,
         };
-        take_in(&state, new, &caller.actor(&ip), None).await
+        crate::http::appeals::take_in(&state, new, &caller.actor(&ip), None).await
     }
     .await;
     match filed {

@@ -182,17 +182,10 @@ async fn may_rate(
     t: &queue::Ticket,
     token: Option<&str>,
 ) -> Result<bool, ApiError> {
-    if let Some(given) = token {
-        let secret = queue::ticket_token(state.db.conn(), t.id).await?;
-        if given.len() == secret.len()
-            && given
-                .bytes()
-                .zip(secret.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0
-        {
-            return Ok(false);
-        }
+    if let Some(given) = token
+        && queue::ticket_token_matches(state.db.conn(), t.id, given).await?
+    {
+        return Ok(false);
     }
     if let Some(c) = t.counter_id
         && matches!(caller, Caller::Staff(_))
