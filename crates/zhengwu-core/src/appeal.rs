@@ -76,16 +76,20 @@ pub enum Status {
     Replied,
     /// Closed: answered at intake, or visited.
     Closed,
+    /// A duplicate merged into a master appeal, which keeps this one's caller and answers
+    /// both.
+    Merged,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Registered,
         Status::Returned,
         Status::Dispatched,
         Status::InHand,
         Status::Replied,
         Status::Closed,
+        Status::Merged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +100,7 @@ impl Status {
             Self::InHand => "in_hand",
             Self::Replied => "replied",
             Self::Closed => "closed",
+            Self::Merged => "merged",
         }
     }
 
@@ -105,7 +110,7 @@ impl Status {
 
     /// Whether the appeal still runs against a deadline.
     pub fn is_open(self) -> bool {
-        !matches!(self, Self::Closed)
+        !matches!(self, Self::Closed | Self::Merged)
     }
 }
 
@@ -130,6 +135,8 @@ pub enum Event {
     Reply,
     /// The return visit (回访): resolved and satisfied, or not.
     Visit { resolved: bool, satisfied: bool },
+    /// The dispatcher merges this duplicate into a master appeal still open.
+    Merge,
 }
 
 impl Event {
@@ -141,6 +148,7 @@ impl Event {
             Self::Return => "return",
             Self::Reply => "reply",
             Self::Visit { .. } => "visit",
+            Self::Merge => "merge",
         }
     }
 }
@@ -172,6 +180,7 @@ pub fn transition(from: Status, event: Event) -> Result<Status, TransitionError>
             },
         ) => S::Closed,
         (S::Replied, Event::Visit { .. }) => S::InHand,
+        (S::Registered | S::Returned | S::Dispatched | S::InHand, Event::Merge) => S::Merged,
         _ => {
             return Err(TransitionError {
                 from,
@@ -180,6 +189,47 @@ pub fn transition(from: Status, event: Event) -> Result<Status, TransitionError>
         }
     };
     Ok(to)
+}
+
+/// How an open appeal stands against its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineState {
+    OnTime,
+    /// Three quarters of the working days are used (amber).
+    DueSoon,
+    /// Past the deadline (red).
+    Overdue,
+}
+
+impl DeadlineState {
+    /// `""`, `due_soon` or `overdue`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTime => "",
+            Self::DueSoon => "due_soon",
+            Self::Overdue => "overdue",
+        }
+    }
+}
+
+/// Where an appeal taken in on `start` and due on `due` stands on `today`: overdue after the
+/// due day, due soon once 75 % of its working days are used.
+pub fn deadline_state(
+    cal: &crate::Calendar,
+    start: chrono::NaiveDate,
+    due: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> DeadlineState {
+    if today > due {
+        return DeadlineState::Overdue;
+    }
+    let total = cal.working_days_after(start, due).max(1);
+    let used = cal.working_days_after(start, today);
+    if used * 4 >= total * 3 {
+        DeadlineState::DueSoon
+    } else {
+        DeadlineState::OnTime
+    }
 }
 
 /// A unit's part in an appeal.
@@ -277,6 +327,7 @@ mod tests {
             Event::Sign,
             Event::Return,
             Event::Reply,
+            Event::Merge,
         ];
         for resolved in [false, true] {
             for satisfied in [false, true] {
@@ -311,6 +362,9 @@ mod tests {
                     } else {
                         S::InHand
                     }),
+                    (S::Registered | S::Returned | S::Dispatched | S::InHand, Event::Merge) => {
+                        Some(S::Merged)
+                    }
                     _ => None,
                 };
                 assert_eq!(transition(from, e).ok(), want, "{from:?} + {e:?}");
@@ -319,12 +373,40 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_appeal_accepts_nothing_and_the_error_names_both() {
-        for e in events() {
-            let err = transition(Status::Closed, e).unwrap_err();
-            assert_eq!(err.from, Status::Closed);
-            assert!(err.to_string().contains("closed"));
+    fn a_closed_or_merged_appeal_accepts_nothing_and_the_error_names_both() {
+        for from in [Status::Closed, Status::Merged] {
+            assert!(!from.is_open());
+            for e in events() {
+                let err = transition(from, e).unwrap_err();
+                assert_eq!(err.from, from);
+                assert!(err.to_string().contains(from.as_str()));
+            }
         }
+    }
+
+    #[test]
+    fn deadlines_turn_amber_at_three_quarters_and_red_after_the_day() {
+        let cal = crate::Calendar::from_days([]);
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Monday 2026-11-02 + 4 working days = Friday 2026-11-06.
+        let (start, due) = (d("2026-11-02"), d("2026-11-06"));
+        assert_eq!(
+            deadline_state(&cal, start, due, d("2026-11-04")),
+            DeadlineState::OnTime
+        );
+        assert_eq!(
+            deadline_state(&cal, start, due, d("2026-11-05")),
+            DeadlineState::DueSoon
+        );
+        assert_eq!(
+            deadline_state(&cal, start, due, d("2026-11-06")),
+            DeadlineState::DueSoon
+        );
+        assert_eq!(
+            deadline_state(&cal, start, due, d("2026-11-07")),
+            DeadlineState::Overdue
+        );
+        assert_eq!(DeadlineState::Overdue.as_str(), "overdue");
     }
 
     #[test]

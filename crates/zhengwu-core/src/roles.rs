@@ -23,10 +23,12 @@ pub enum Role {
     Supervisor,
     /// Dashboards, read-only.
     Leader,
+    /// An Open311 client (an API key, not a person): posts service requests.
+    Open311,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Self::Admin,
         Self::WindowClerk,
         Self::StationStaff,
@@ -35,6 +37,7 @@ impl Role {
         Self::UnitHandler,
         Self::Supervisor,
         Self::Leader,
+        Self::Open311,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Role {
             Self::UnitHandler => "unit_handler",
             Self::Supervisor => "supervisor",
             Self::Leader => "leader",
+            Self::Open311 => "open311",
         }
     }
 
@@ -58,7 +62,9 @@ impl Role {
     /// be; the district covers every role.
     pub fn scope_kinds(self) -> &'static [&'static str] {
         match self {
-            Self::Admin | Self::Supervisor | Self::Leader | Self::Dispatcher => &["district"],
+            Self::Admin | Self::Supervisor | Self::Leader | Self::Dispatcher | Self::Open311 => {
+                &["district"]
+            }
             Self::WindowClerk => &["district", "center", "hall", "window"],
             Self::StationStaff => &["district", "subdistrict", "community", "station"],
             Self::DeptReviewer => &["district", "department"],

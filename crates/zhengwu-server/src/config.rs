@@ -58,6 +58,7 @@ pub struct Config {
     /// once when the accounts are created.
     pub demo_password: Option<Secret>,
     pub booking: BookingConfig,
+    pub appeals: AppealsConfig,
     /// How call-next orders the queue (the starvation guard).
     pub queue_order: zhengwu_store::queue::CallOrder,
 }
@@ -83,6 +84,33 @@ impl Default for BookingConfig {
             rectify_working_days: 5,
             public_url: None,
             sweep_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Citizen appeals: listed supervision and look-back checks.
+#[derive(Debug, Clone)]
+pub struct AppealsConfig {
+    /// A topic with at least `supervision_threshold` appeals in the last
+    /// `supervision_window_days` days is listed for supervision (挂牌督办), due in
+    /// `supervision_limit_days` working days.
+    pub supervision_window_days: u32,
+    pub supervision_threshold: i64,
+    pub supervision_limit_days: u32,
+    /// When look-back checks (回头看) are made.
+    pub lookback: zhengwu_store::appeals::lookback::Rules,
+    /// How often the rule and the look-back run.
+    pub sweep_interval: Duration,
+}
+
+impl Default for AppealsConfig {
+    fn default() -> Self {
+        Self {
+            supervision_window_days: 30,
+            supervision_threshold: 100,
+            supervision_limit_days: 10,
+            lookback: zhengwu_store::appeals::lookback::Rules::default(),
+            sweep_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -148,6 +176,7 @@ impl Config {
             session: SessionConfig::default(),
             demo_password: None,
             booking: BookingConfig::default(),
+            appeals: AppealsConfig::default(),
             queue_order: zhengwu_store::queue::CallOrder::default(),
         }
     }
@@ -189,6 +218,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub booking: FileBooking,
     #[serde(default)]
+    pub appeals: FileAppeals,
+    #[serde(default)]
     pub queue: FileQueue,
 }
 
@@ -206,6 +237,18 @@ pub struct FileBooking {
     pub no_show_block_days: Option<i64>,
     pub rectify_working_days: Option<u32>,
     pub public_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAppeals {
+    pub supervision_window_days: Option<u32>,
+    pub supervision_threshold: Option<i64>,
+    pub supervision_limit_days: Option<u32>,
+    pub lookback_sample_one_in: Option<u32>,
+    pub lookback_closed_within_days: Option<u32>,
+    pub lookback_due_days: Option<u32>,
+    pub sweep_minutes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -325,6 +368,52 @@ impl DbArgs {
                 "queue.starvation_guard_minutes must be 5–480"
             );
             c.queue_order.starvation_guard_minutes = m;
+        }
+        let a = &file.appeals;
+        let within =
+            |v: Option<u32>, lo: u32, hi: u32, name: &str| -> anyhow::Result<Option<u32>> {
+                match v {
+                    Some(x) if !(lo..=hi).contains(&x) => {
+                        anyhow::bail!("appeals.{name} must be {lo}–{hi}")
+                    }
+                    other => Ok(other),
+                }
+            };
+        if let Some(d) = within(a.supervision_window_days, 1, 366, "supervision_window_days")? {
+            c.appeals.supervision_window_days = d;
+        }
+        if let Some(n) = a.supervision_threshold {
+            anyhow::ensure!(n >= 1, "appeals.supervision_threshold must be at least 1");
+            c.appeals.supervision_threshold = n;
+        }
+        if let Some(d) = within(a.supervision_limit_days, 1, 250, "supervision_limit_days")? {
+            c.appeals.supervision_limit_days = d;
+        }
+        if let Some(n) = within(
+            a.lookback_sample_one_in,
+            1,
+            10_000,
+            "lookback_sample_one_in",
+        )? {
+            c.appeals.lookback.sample_one_in = n;
+        }
+        if let Some(d) = within(
+            a.lookback_closed_within_days,
+            1,
+            366,
+            "lookback_closed_within_days",
+        )? {
+            c.appeals.lookback.closed_within_days = d;
+        }
+        if let Some(d) = within(a.lookback_due_days, 1, 250, "lookback_due_days")? {
+            c.appeals.lookback.due_days = d;
+        }
+        if let Some(m) = a.sweep_minutes {
+            anyhow::ensure!(
+                (1..=1440).contains(&m),
+                "appeals.sweep_minutes must be 1–1440"
+            );
+            c.appeals.sweep_interval = Duration::from_secs(m * 60);
         }
         let b = &file.booking;
         if let Some(n) = b.no_show_limit {

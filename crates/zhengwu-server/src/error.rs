@@ -36,8 +36,13 @@ struct ProblemInfo {
 }
 
 /// Fields that name a whole record rather than an input: their refusals read as sentences.
-const WHOLE_RECORD: [&str; 9] = [
+const WHOLE_RECORD: [&str; 14] = [
     "appeal",
+    "master",
+    "extension",
+    "disposal",
+    "supervision",
+    "check",
     "booking",
     "appointment",
     "urgent_request",
@@ -275,8 +280,11 @@ fn generic_code(status: StatusCode) -> &'static str {
 pub async fn problem_details(req: Request, next: Next) -> Response {
     let lang = crate::http::request_lang(&req);
     let path = req.uri().path().to_owned();
+    // Open311 answers its errors in its own format.
+    if path.starts_with("/open311/") {
+        return next.run(req).await;
+    }
     let wants_json = path.starts_with("/api")
-        || path.starts_with("/open311")
         || req
             .headers()
             .get(header::ACCEPT)

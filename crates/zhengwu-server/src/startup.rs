@@ -221,6 +221,7 @@ impl Application {
         let worker_task = tokio::spawn(worker.run());
         let refresher = tokio::spawn(refresh_calendar(state.clone(), shutdown_tx.subscribe()));
         let sweeper = tokio::spawn(booking_sweep(state.clone(), shutdown_tx.subscribe()));
+        let appeals_sweeper = tokio::spawn(appeals_sweep(state.clone(), shutdown_tx.subscribe()));
         let addr = listener.local_addr()?;
         tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "zhengwu is listening");
         let mut rx = shutdown_tx.subscribe();
@@ -242,6 +243,7 @@ impl Application {
         let _ = worker_task.await;
         let _ = refresher.await;
         let _ = sweeper.await;
+        let _ = appeals_sweeper.await;
         state.db.clone().close().await.ok();
         Ok(())
     }
@@ -273,6 +275,43 @@ async fn booking_sweep(state: AppState, mut shutdown: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "the booking sweep failed");
         }
     }
+}
+
+/// Every appeals sweep interval (an hour by default): lists frequent topics for supervision
+/// and makes the look-back checks that are due.
+async fn appeals_sweep(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|v| *v) => return,
+            () = tokio::time::sleep(state.config.appeals.sweep_interval) => {}
+        }
+        if let Err(e) = appeals_sweep_once(&state).await {
+            tracing::warn!(error = %e, "the appeals sweep failed");
+        }
+    }
+}
+
+/// One appeals sweep; returns (topics listed, look-back checks made by kind).
+pub async fn appeals_sweep_once(state: &AppState) -> anyhow::Result<(usize, [u32; 3])> {
+    use zhengwu_store::appeals::{lookback, supervision};
+    let now = chrono::Utc::now();
+    let cfg = &state.config.appeals;
+    let calendar = state.calendar();
+    let actor = zhengwu_store::audit::Actor::system("appeals sweep");
+    let tx = state.db.begin_write().await?;
+    let listed = supervision::list_frequent(
+        &tx,
+        cfg.supervision_window_days,
+        cfg.supervision_threshold,
+        cfg.supervision_limit_days,
+        &calendar,
+        now,
+        &actor,
+    )
+    .await?;
+    let made = lookback::schedule(&tx, cfg.lookback, &calendar, now, &actor).await?;
+    tx.commit().await?;
+    Ok((listed.len(), made))
 }
 
 /// One sweep; returns (no-shows marked, reminders sent).

@@ -171,6 +171,9 @@ async fn create_appeal(
         caller_mobile,
         urgent: b.urgent,
         source: b.source,
+        caller_email: None,
+        media_url: None,
+        open311_token: None,
     };
     let a = take_in(&state, new, &caller.actor(&ip), None).await?;
     Ok((StatusCode::CREATED, Json(a)))

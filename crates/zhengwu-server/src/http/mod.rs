@@ -7,10 +7,12 @@ pub mod booking;
 pub mod calendar;
 pub mod catalog;
 pub mod health;
+pub mod open311;
 pub mod org;
 pub mod queue;
 pub mod ratings;
 pub mod session;
+pub mod supervision;
 
 use std::time::Duration;
 
@@ -63,6 +65,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(booking::router())
         .merge(ratings::router())
         .merge(appeals::router())
+        .merge(supervision::router())
         .merge(health::router())
         .merge(session::router())
         .merge(applicants::router())
@@ -97,6 +100,7 @@ pub fn app_router(state: AppState) -> Router {
     Router::new()
         .merge(api_routes)
         .merge(crate::pages::router())
+        .merge(open311::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(

@@ -325,6 +325,7 @@ pub async fn generate_appeals(
                 resolved: Set(resolved),
                 satisfaction: Set(sat),
                 updated_at: Set(closed_at.or(replied).unwrap_or(created)),
+                ..Default::default()
             });
             if has_parts {
                 let sign_due = day + Duration::days(1);

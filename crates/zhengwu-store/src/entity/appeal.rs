@@ -28,6 +28,13 @@ pub struct Model {
     pub resolved: Option<bool>,
     pub satisfaction: Option<i16>,
     pub updated_at: DateTimeUtc,
+    pub caller_email: Option<String>,
+    pub media_url: Option<String>,
+    pub open311_token: Option<String>,
+    pub merged_into: Option<i64>,
+    pub split_from: Option<i64>,
+    pub stars: Option<i16>,
+    pub star_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

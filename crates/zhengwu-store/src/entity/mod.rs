@@ -4,7 +4,10 @@
 pub mod api_token;
 pub mod appeal;
 pub mod appeal_assignment;
+pub mod appeal_check;
+pub mod appeal_disposal;
 pub mod appeal_event;
+pub mod appeal_extension;
 pub mod appeal_knowledge;
 pub mod appeal_topic;
 pub mod applicant_session;
@@ -35,4 +38,6 @@ pub mod rectification;
 pub mod session;
 pub mod staff;
 pub mod staff_role;
+pub mod supervision_note;
+pub mod topic_supervision;
 pub mod urgent_request;

@@ -13,6 +13,7 @@ mod m20261125_000007_queue_numbers;
 mod m20261125_000008_queue_notices;
 mod m20261128_000009_booking;
 mod m20261128_000010_appeals;
+mod m20261128_000011_appeals_more;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_queue_notices::Migration),
             Box::new(m20261128_000009_booking::Migration),
             Box::new(m20261128_000010_appeals::Migration),
+            Box::new(m20261128_000011_appeals_more::Migration),
         ]
     }
 }

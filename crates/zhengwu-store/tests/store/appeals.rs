@@ -9,16 +9,16 @@ use zhengwu_store::audit::Actor;
 use zhengwu_store::testing::fresh;
 use zhengwu_store::{Db, StoreError, calendar, demo, org};
 
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor::system("test")
 }
 
 /// Friday 2026-09-18, 10:00 in the district (the Sunday after is an adjusted working day).
-fn friday() -> DateTime<Utc> {
+pub(crate) fn friday() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 9, 18, 2, 0, 0).unwrap()
 }
 
-async fn setup() -> (zhengwu_store::testing::TestDb, Calendar) {
+pub(crate) async fn setup() -> (zhengwu_store::testing::TestDb, Calendar) {
     let t = fresh().await;
     demo::load(&t.db).await.unwrap();
     let tx = t.db.begin_write().await.unwrap();
@@ -28,7 +28,7 @@ async fn setup() -> (zhengwu_store::testing::TestDb, Calendar) {
     (t, cal)
 }
 
-async fn unit(db: &Db, code: &str) -> UnitId {
+pub(crate) async fn unit(db: &Db, code: &str) -> UnitId {
     org::find_by_code(db.conn(), code)
         .await
         .unwrap()
@@ -37,7 +37,7 @@ async fn unit(db: &Db, code: &str) -> UnitId {
 }
 
 /// A leaf of the demo's topic tree.
-async fn leaf(db: &Db) -> appeals::Topic {
+pub(crate) async fn leaf(db: &Db) -> appeals::Topic {
     appeals::topics(db.conn())
         .await
         .unwrap()
@@ -46,7 +46,7 @@ async fn leaf(db: &Db) -> appeals::Topic {
         .unwrap()
 }
 
-fn new_appeal(topic: &str, kind: Kind) -> NewAppeal {
+pub(crate) fn new_appeal(topic: &str, kind: Kind) -> NewAppeal {
     NewAppeal {
         channel: "hotline".into(),
         kind,
@@ -58,10 +58,13 @@ fn new_appeal(topic: &str, kind: Kind) -> NewAppeal {
         caller_mobile: Some(Mobile::parse("13904110003").unwrap()),
         urgent: false,
         source: None,
+        caller_email: None,
+        media_url: None,
+        open311_token: None,
     }
 }
 
-fn reason(e: StoreError) -> String {
+pub(crate) fn reason(e: StoreError) -> String {
     match e {
         StoreError::Invalid { message, .. } => message,
         other => panic!("expected a refusal, got {other:?}"),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod appeals;
+mod appeals_more;
 mod booking;
 mod calendar;
 mod catalog;

@@ -211,6 +211,9 @@ pub(super) async fn intake_submit(
             caller_name: opt(&f.caller_name),
             caller_mobile: mobile_of(&f.caller_mobile)?,
             urgent: f.urgent.is_some(),
+            caller_email: None,
+            media_url: None,
+            open311_token: None,
         };
         take_in(&state, new, &caller.actor(&ip), answer.as_deref()).await
     }

@@ -189,19 +189,11 @@ pub(crate) struct Deadline {
 fn deadline(lang: Lang, cal: &Calendar, a: &Appeal, today: NaiveDate) -> Deadline {
     let date = fmt_date(lang, a.due_on);
     let open = zhengwu_core::appeal::Status::parse(&a.status).is_some_and(|s| s.is_open());
-    let state = if !open {
-        ""
-    } else if today > a.due_on {
-        "overdue"
-    } else {
+    let state = if open {
         let start = local_date_minute(a.created_at).0;
-        let total = cal.working_days_after(start, a.due_on).max(1);
-        let used = cal.working_days_after(start, today);
-        if used * 4 >= total * 3 {
-            "due_soon"
-        } else {
-            ""
-        }
+        zhengwu_core::appeal::deadline_state(cal, start, a.due_on, today).as_str()
+    } else {
+        ""
     };
     Deadline {
         date,

@@ -150,6 +150,9 @@ pub(super) async fn new_submit(
             caller_mobile: mobile_of(&f.caller_mobile)?,
             urgent: false,
             source: None,
+            caller_email: None,
+            media_url: None,
+            open311_token: None,
         };
         crate::http::appeals::take_in(&state, new, &caller.actor(&ip), None).await
     }

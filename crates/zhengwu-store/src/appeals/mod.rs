@@ -6,7 +6,16 @@
 //! step is an event; deadlines are working days on the calendar.
 //!
 //! The states and their moves are `zhengwu_core::appeal::transition`; this module persists what
-//! it returns and refuses what it refuses.
+//! it returns and refuses what it refuses. The supervisor's and dispatcher's further tools live
+//! in the submodules: extensions of the deadline, merging and splitting, stars, dispose-first
+//! orders and their ledger, listed supervision of frequent topics, look-back checks, and the
+//! public view used by Open311.
+
+pub mod disposal;
+pub mod extensions;
+pub mod lookback;
+pub mod public;
+pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -23,7 +32,10 @@ use zhengwu_core::ident::{Mobile, mask};
 use zhengwu_core::ids::UnitId;
 
 use crate::audit::{self, Actor, NewEntry};
-use crate::entity::{appeal, appeal_assignment, appeal_event, appeal_knowledge, appeal_topic};
+use crate::entity::{
+    appeal, appeal_assignment, appeal_check, appeal_disposal, appeal_event, appeal_extension,
+    appeal_knowledge, appeal_topic, supervision_note, topic_supervision,
+};
 use crate::{Result, StoreError};
 
 /// The longest content accepted (a caller's account, typed by an operator or on the portal).
@@ -198,6 +210,28 @@ pub struct Appeal {
     pub resolved: Option<bool>,
     /// The caller's satisfaction at the return visit, 1–5 (GB/T 39734 levels).
     pub satisfaction: Option<i16>,
+    /// `a***@example.com`, when the caller left an e-mail address (Open311).
+    pub caller_email: Option<String>,
+    /// A photo or document the caller linked (Open311 `media_url`).
+    pub media_url: Option<String>,
+    /// The master appeal this duplicate was merged into.
+    pub merged_into: Option<i64>,
+    /// The appeal this one was split from.
+    pub split_from: Option<i64>,
+    /// The supervisor's stars for the unit's handling (创先争星), 1–5.
+    pub stars: Option<i16>,
+    pub star_note: Option<String>,
+}
+
+/// `a***@example.com`: the first character of the local part and the domain.
+pub fn mask_email(e: &str) -> String {
+    match e.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
 }
 
 impl From<appeal::Model> for Appeal {
@@ -225,6 +259,12 @@ impl From<appeal::Model> for Appeal {
             closed_at: m.closed_at,
             resolved: m.resolved,
             satisfaction: m.satisfaction,
+            caller_email: m.caller_email.as_deref().map(mask_email),
+            media_url: m.media_url,
+            merged_into: m.merged_into,
+            split_from: m.split_from,
+            stars: m.stars,
+            star_note: m.star_note,
         }
     }
 }
@@ -295,6 +335,67 @@ pub struct NewAppeal {
     pub urgent: bool,
     /// Where a claimed appeal was found (required for the `claimed` channel).
     pub source: Option<String>,
+    /// An e-mail address to answer (Open311 callers).
+    pub caller_email: Option<String>,
+    /// A link to a photo or document (Open311 `media_url`): http or https, ≤ 1,000 characters.
+    pub media_url: Option<String>,
+    /// The token an Open311 client may look the request up by.
+    pub open311_token: Option<String>,
+}
+
+impl NewAppeal {
+    /// An appeal by `channel` with nothing but what every appeal has; the rest is set by the
+    /// caller of this function.
+    pub fn new(channel: &str, kind: Kind, topic: &str, content: &str) -> Self {
+        Self {
+            channel: channel.to_owned(),
+            kind,
+            topic: topic.to_owned(),
+            content: content.to_owned(),
+            address: None,
+            location: None,
+            caller_name: None,
+            caller_mobile: None,
+            urgent: false,
+            source: None,
+            caller_email: None,
+            media_url: None,
+            open311_token: None,
+        }
+    }
+}
+
+/// An e-mail address as callers type it: one `@`, a dot in the domain, no spaces, ≤ 254.
+fn check_email(e: &str) -> Result<String> {
+    let e = e.trim();
+    let ok = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty()
+                && !d.contains('@')
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+        });
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err(StoreError::invalid("email", "email"))
+    }
+}
+
+/// A link as callers give it: http or https, ≤ 1,000 characters, no spaces.
+fn check_url(field: &str, u: &str) -> Result<String> {
+    let u = u.trim();
+    let ok = u.len() <= 1000
+        && (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() > "https://".len()
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(StoreError::invalid(field, "url"))
+    }
 }
 
 /// The district's bounding box: coordinates outside it are refused.
@@ -371,6 +472,14 @@ pub async fn intake(
         }
         None => None,
     };
+    let caller_email = match new.caller_email.as_deref().map(str::trim) {
+        Some(e) if !e.is_empty() => Some(check_email(e)?),
+        _ => None,
+    };
+    let media_url = match new.media_url.as_deref().map(str::trim) {
+        Some(u) if !u.is_empty() => Some(check_url("media_url", u)?),
+        _ => None,
+    };
     let address = match new
         .address
         .as_deref()
@@ -426,6 +535,9 @@ pub async fn intake(
         resolved: Set(None),
         satisfaction: Set(None),
         updated_at: Set(now),
+        caller_email: Set(caller_email),
+        media_url: Set(media_url),
+        open311_token: Set(new.open311_token.clone()),
         ..Default::default()
     }
     .insert(tx)
@@ -515,20 +627,7 @@ pub async fn dispatch(
         return Err(StoreError::invalid("co", "lead_also_co"));
     }
     for u in std::iter::once(&lead).chain(co) {
-        let unit = crate::org::get_unit(tx, *u)
-            .await
-            .map_err(|_| StoreError::invalid("lead", format!("unknown_unit:{u}")))?;
-        if !matches!(
-            unit.kind,
-            crate::org::UnitKind::Department
-                | crate::org::UnitKind::Subdistrict
-                | crate::org::UnitKind::Community
-        ) {
-            return Err(StoreError::invalid(
-                "lead",
-                format!("not_a_handling_unit:{}", unit.code),
-            ));
-        }
+        handling_unit(tx, *u, "lead").await?;
     }
     let m = locked(tx, id).await?;
     let to = moved(&m, Event::Dispatch)?;
@@ -561,6 +660,30 @@ pub async fn dispatch(
     let m = set_status(tx, m, to, now, |_| {}).await?;
     event(tx, id, "dispatch", now, actor, Some(lead.get()), note).await?;
     Ok(m.into())
+}
+
+/// A unit that handles appeals (a department, a sub-district or a community), or a refusal
+/// naming `field`.
+async fn handling_unit(
+    tx: &impl ConnectionTrait,
+    u: UnitId,
+    field: &str,
+) -> Result<crate::org::Unit> {
+    let unit = crate::org::get_unit(tx, u)
+        .await
+        .map_err(|_| StoreError::invalid(field, format!("unknown_unit:{u}")))?;
+    if !matches!(
+        unit.kind,
+        crate::org::UnitKind::Department
+            | crate::org::UnitKind::Subdistrict
+            | crate::org::UnitKind::Community
+    ) {
+        return Err(StoreError::invalid(
+            field,
+            format!("not_a_handling_unit:{}", unit.code),
+        ));
+    }
+    Ok(unit)
 }
 
 async fn parts(tx: &impl ConnectionTrait, id: i64) -> Result<Vec<appeal_assignment::Model>> {
@@ -736,14 +859,26 @@ pub async fn reply(
         ));
     }
     move_part(tx, a, PartEvent::Finish, now, None).await?;
-    let mobile = m.caller_mobile.clone();
+    // The caller, and every caller of a duplicate merged into this appeal.
+    let mut mobiles: Vec<String> = m.caller_mobile.iter().cloned().collect();
+    for d in appeal::Entity::find()
+        .filter(appeal::Column::MergedInto.eq(id))
+        .all(tx)
+        .await?
+    {
+        if let Some(x) = d.caller_mobile
+            && !mobiles.contains(&x)
+        {
+            mobiles.push(x);
+        }
+    }
     let number = m.number.clone();
     let m = set_status(tx, m, to, now, |am| {
         am.reply = Set(Some(text.clone()));
         am.replied_at = Set(Some(now));
     })
     .await?;
-    if let Some(mobile) = mobile {
+    for mobile in mobiles {
         crate::notify::enqueue(
             tx,
             crate::notify::NewMessage {
@@ -808,6 +943,139 @@ pub async fn visit(
     };
     event(tx, id, kind, now, actor, None, note).await?;
     Ok(m.into())
+}
+
+/// Merges a duplicate into a master appeal that is still open: the duplicate is closed as
+/// merged, its units' open parts are withdrawn, and its caller is answered with the master's
+/// reply.
+pub async fn merge(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    master: i64,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Appeal> {
+    if id == master {
+        return Err(StoreError::invalid("master", "same"));
+    }
+    let mm = locked(tx, master).await?;
+    if !Status::parse(&mm.status).is_some_and(Status::is_open) {
+        return Err(StoreError::invalid(
+            "master",
+            format!("not_open:{}", mm.status),
+        ));
+    }
+    let m = locked(tx, id).await?;
+    let to = moved(&m, Event::Merge)?;
+    for p in parts(tx, id).await? {
+        if Part::parse(&p.part).is_some_and(Part::is_working) {
+            move_part(tx, p, PartEvent::Withdraw, now, None).await?;
+        }
+    }
+    // Duplicates merged into this one follow it to the master.
+    for d in appeal::Entity::find()
+        .filter(appeal::Column::MergedInto.eq(id))
+        .all(tx)
+        .await?
+    {
+        let mut am: appeal::ActiveModel = d.into();
+        am.merged_into = Set(Some(master));
+        am.update(tx).await?;
+    }
+    let number = m.number.clone();
+    let m = set_status(tx, m, to, now, |am| {
+        am.merged_into = Set(Some(master));
+        am.closed_at = Set(Some(now));
+    })
+    .await?;
+    event(tx, id, "merged", now, actor, None, Some(&mm.number)).await?;
+    event(tx, master, "merged_in", now, actor, None, Some(&number)).await?;
+    audit::append(
+        tx,
+        NewEntry {
+            actor,
+            action: "appeal.merge",
+            record_type: "appeal",
+            record_id: Some(id.to_string()),
+            summary: json!({"master": master}),
+        },
+    )
+    .await?;
+    Ok(m.into())
+}
+
+/// One part of an appeal being split: its own kind, topic and words.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SplitPart {
+    /// `consult`, `help`, `complaint`, `report` or `suggestion`.
+    pub kind: String,
+    /// A topic leaf's code.
+    pub topic: String,
+    /// 1–5,000 characters.
+    pub content: String,
+}
+
+/// Splits matters out of an open appeal into new appeals (1–5) with the same caller, channel
+/// and place; each new one is numbered and handled on its own, and remembers where it came
+/// from. The original goes on with what is left.
+pub async fn split(
+    tx: &impl ConnectionTrait,
+    id: i64,
+    new_parts: &[SplitPart],
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Vec<Appeal>> {
+    if new_parts.is_empty() || new_parts.len() > 5 {
+        return Err(StoreError::invalid("parts", "range:1-5"));
+    }
+    let m = locked(tx, id).await?;
+    if !Status::parse(&m.status).is_some_and(Status::is_open) {
+        return Err(StoreError::invalid(
+            "appeal",
+            format!("not_now:{}", m.status),
+        ));
+    }
+    let mut out = Vec::with_capacity(new_parts.len());
+    for p in new_parts {
+        let kind = Kind::parse(&p.kind)
+            .ok_or_else(|| StoreError::invalid("kind", format!("unknown:{}", p.kind)))?;
+        let new = NewAppeal {
+            address: m.address.clone(),
+            location: m.lat.zip(m.lon),
+            caller_name: m.caller_name.clone(),
+            caller_mobile: m
+                .caller_mobile
+                .as_deref()
+                .and_then(|x| Mobile::parse(x).ok()),
+            urgent: m.urgent,
+            source: m.source.clone(),
+            caller_email: m.caller_email.clone(),
+            media_url: m.media_url.clone(),
+            ..NewAppeal::new(&m.channel, kind, &p.topic, &p.content)
+        };
+        let a = intake(tx, new, calendar, now, actor).await?;
+        let child = appeal::Entity::find_by_id(a.id)
+            .one(tx)
+            .await?
+            .ok_or_else(|| StoreError::not_found("appeal", a.id))?;
+        let mut am: appeal::ActiveModel = child.into();
+        am.split_from = Set(Some(id));
+        let child = am.update(tx).await?;
+        event(
+            tx,
+            child.id,
+            "split_from",
+            now,
+            actor,
+            None,
+            Some(&m.number),
+        )
+        .await?;
+        event(tx, id, "split", now, actor, None, Some(&child.number)).await?;
+        out.push(child.into());
+    }
+    Ok(out)
 }
 
 /// One appeal with its assignments and history.
@@ -891,6 +1159,11 @@ pub async fn list(db: &impl ConnectionTrait, f: &Filter) -> Result<Vec<Appeal>> 
 
 /// Empties the appeals (the demo's reset; the topics and the knowledge base are reloaded).
 pub async fn clear(tx: &impl ConnectionTrait) -> Result<()> {
+    supervision_note::Entity::delete_many().exec(tx).await?;
+    topic_supervision::Entity::delete_many().exec(tx).await?;
+    appeal_check::Entity::delete_many().exec(tx).await?;
+    appeal_disposal::Entity::delete_many().exec(tx).await?;
+    appeal_extension::Entity::delete_many().exec(tx).await?;
     appeal_event::Entity::delete_many().exec(tx).await?;
     appeal_assignment::Entity::delete_many().exec(tx).await?;
     appeal::Entity::delete_many().exec(tx).await?;
