@@ -265,14 +265,18 @@ fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// `jurisdiction_id`, when given, must be this district's.
+/// `jurisdiction_id`, when given, must be this server's: the host clients reach it by (the
+/// configured public address, or the host asked for).
 fn check_jurisdiction(
     state: &AppState,
+    headers: &HeaderMap,
     pairs: &[(String, String)],
     lang: Lang,
 ) -> Result<(), Refusal> {
+    let base = public_base(state, headers);
+    let host = base.split_once("://").map_or(base.as_str(), |(_, h)| h);
     match first(pairs, "jurisdiction_id") {
-        Some(j) if j != jurisdiction(state) => Err(Refusal::new(
+        Some(j) if j != host => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             lang,
             "jurisdiction",
@@ -280,19 +284,6 @@ fn check_jurisdiction(
         )),
         _ => Ok(()),
     }
-}
-
-/// The district's jurisdiction id: the host of the public address.
-fn jurisdiction(state: &AppState) -> String {
-    let url = state.config.public_url();
-    let host = url
-        .split_once("://")
-        .map_or(url.as_str(), |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    host
 }
 
 fn w3c(at: DateTime<Utc>) -> String {
@@ -326,9 +317,9 @@ async fn root_file(
         async {
             let (name, f) = format_of(&file, lang)?;
             let q = pairs(q.as_deref());
-            check_jurisdiction(&state, &q, lang).map_err(|e| (f, e))?;
+            check_jurisdiction(&state, &headers, &q, lang).map_err(|e| (f, e))?;
             match name {
-                "discovery" => Ok(discovery(&state, lang, f)),
+                "discovery" => Ok(discovery(&state, &headers, lang, f)),
                 "services" => services(&state, lang, f).await.map_err(|e| (f, e)),
                 "requests" => list_requests(&state, lang, f, &q).await.map_err(|e| (f, e)),
                 _ => Err((
@@ -341,11 +332,24 @@ async fn root_file(
     )
 }
 
-fn discovery(state: &AppState, lang: Lang, f: Format) -> Response {
+/// Where clients reach this server: the configured public address, or else the host the
+/// client asked for.
+fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.booking.public_url {
+        return u.clone();
+    }
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ']) => format!("http://{host}"),
+        _ => state.config.public_url(),
+    }
+}
+
+fn discovery(state: &AppState, headers: &HeaderMap, lang: Lang, f: Format) -> Response {
+    let base_url = public_base(state, headers);
     let endpoint = |base: &str, kind: &str| {
         V::Obj(vec![
             ("specification", s("http://wiki.open311.org/GeoReport_v2")),
-            ("url", s(format!("{}{base}", state.config.public_url()))),
+            ("url", s(format!("{base_url}{base}"))),
             ("changeset", s(CHANGESET)),
             ("type", s(kind)),
             (
@@ -434,7 +438,7 @@ async fn service_definition(
     finish(
         async {
             let (code, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
+            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
             let topic = appeals::topic(state.db.conn(), code)
                 .await
                 .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
@@ -678,7 +682,7 @@ async fn one_request(
     finish(
         async {
             let (number, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
+            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
             let a = public::request(state.db.conn(), number)
                 .await
                 .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
@@ -716,7 +720,7 @@ async fn token(
     finish(
         async {
             let (tok, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
+            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
             let number = public::number_for_token(state.db.conn(), tok)
                 .await
                 .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
@@ -788,7 +792,7 @@ async fn post_request(
         return Err(bad("content_type", &[]));
     }
     let q: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    check_jurisdiction(state, &q, lang)?;
+    check_jurisdiction(state, headers, &q, lang)?;
     // The key first: nothing is said about the rest to a caller without one.
     let key = first(&q, "api_key")
         .ok_or_else(|| Refusal::new(StatusCode::UNAUTHORIZED, lang, "api_key_missing", &[]))?;
