@@ -27,6 +27,9 @@ export async function startServer(extraArgs = []) {
       // The log sink's lines carry the demo's SMS codes.
       RUST_LOG: process.env.RUST_LOG || 'warn,zhengwu::notify=info',
       ZHENGWU_DEMO_PASSWORD: DEMO_PASSWORD,
+      // The demo year of appeals is left out: the pages are tested on the appeals the tests
+      // take in (ZHENGWU_DEMO_APPEALS=N in the environment puts it back).
+      ZHENGWU_DEMO_APPEALS: process.env.ZHENGWU_DEMO_APPEALS || '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -296,6 +296,7 @@ impl BenchApp {
         let _ = std::fs::remove_dir_all(&dir);
         let mut config = crate::config::Config::for_data_dir(&dir);
         config.demo_forms = false;
+        config.demo_appeals = 0;
         let password =
             zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
         config.demo_password = Some(crate::config::Secret::new(&password));
@@ -542,6 +543,136 @@ pub async fn booking(requests: usize, clients: usize, capacity: i32) -> anyhow::
         booked == capacity as u64,
         "booked {booked}, capacity {capacity}"
     );
+    Ok(())
+}
+
+/// Intake to dispatch under load: each client takes an appeal in (as the hotline operator)
+/// and dispatches it at once to its topic's lead unit, over HTTP, on a database that already
+/// holds `existing` generated appeals. Reports appeals per second and p50/p99 of the intake,
+/// of the dispatch and of the two together.
+pub async fn appeals(count: usize, clients: usize, existing: u64) -> anyhow::Result<()> {
+    use zhengwu_store::demo::appeals_gen::{GenOptions, generate_appeals};
+    let app = BenchApp::start("bench-appeals", clients).await?;
+    if existing > 0 {
+        let now = chrono::Utc::now();
+        let (from, to) = GenOptions::last_year(now);
+        let t = Instant::now();
+        generate_appeals(
+            &app.db,
+            GenOptions {
+                count: existing,
+                from,
+                to,
+                seed: 7,
+                now,
+            },
+            |_| {},
+        )
+        .await?;
+        eprintln!(
+            "{existing} existing appeals made in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    // The topic leaves with their lead unit's id.
+    let topics = zhengwu_store::appeals::topics(app.db.conn()).await?;
+    let mut routes = Vec::new();
+    for t in topics.iter().filter(|t| t.level == 3) {
+        if let Some(lead) = &t.lead
+            && let Some(u) = zhengwu_store::org::find_by_code(app.db.conn(), lead).await?
+        {
+            routes.push((
+                t.code.clone(),
+                t.kind.clone().unwrap_or_else(|| "complaint".into()),
+                u.id.get(),
+            ));
+        }
+    }
+    anyhow::ensure!(!routes.is_empty(), "no topic with a lead unit");
+    let routes = std::sync::Arc::new(routes);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, base, cookie) = (app.client.clone(), app.base.clone(), app.cookie.clone());
+        let (next, routes) = (next.clone(), routes.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut intake, mut dispatch, mut both, mut errors) =
+                (Vec::new(), Vec::new(), Vec::new(), 0u64);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let (topic, kind, lead) = &routes[i % routes.len()];
+                let t0 = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/v1/appeals"))
+                    .header("cookie", &cookie)
+                    .json(&serde_json::json!({"kind": kind, "topic": topic,
+                        "content": format!("压测诉求 {i}：小区门口夜间噪音扰民，请尽快处理。"),
+                        "caller_mobile": format!("139{:08}", i % 100_000_000)}))
+                    .send()
+                    .await;
+                let id = match res {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => r
+                        .json::<serde_json::Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v["id"].as_i64()),
+                    _ => None,
+                };
+                let t1 = Instant::now();
+                intake.push(t1 - t0);
+                let Some(id) = id else {
+                    errors += 1;
+                    continue;
+                };
+                let res = client
+                    .post(format!("{base}/api/v1/appeals/{id}/dispatch"))
+                    .header("cookie", &cookie)
+                    .json(&serde_json::json!({"lead": lead}))
+                    .send()
+                    .await;
+                let t2 = Instant::now();
+                dispatch.push(t2 - t1);
+                both.push(t2 - t0);
+                if !matches!(res.map(|r| r.status()), Ok(reqwest::StatusCode::OK)) {
+                    errors += 1;
+                }
+            }
+            (intake, dispatch, both, errors)
+        }));
+    }
+    let (mut intake, mut dispatch, mut both, mut errors) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    for t in tasks {
+        let (mut a, mut b, mut c, e) = t.await?;
+        intake.append(&mut a);
+        dispatch.append(&mut b);
+        both.append(&mut c);
+        errors += e;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    for v in [&mut intake, &mut dispatch, &mut both] {
+        v.sort();
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "| appeals | clients | existing | errors | appeals/s | intake p50 / p99 (ms) | dispatch p50 / p99 (ms) | intake→dispatch p50 / p99 (ms) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {count} | {clients} | {existing} | {errors} | {:.0} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} |",
+        count as f64 / secs,
+        ms(percentile(&intake, 0.5)),
+        ms(percentile(&intake, 0.99)),
+        ms(percentile(&dispatch, 0.5)),
+        ms(percentile(&dispatch, 0.99)),
+        ms(percentile(&both, 0.5)),
+        ms(percentile(&both, 0.99)),
+    );
+    app.finish().await;
+    anyhow::ensure!(errors == 0, "{errors} requests failed");
     Ok(())
 }
 

@@ -223,6 +223,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         capacity: i32,
     },
+    /// Appeals from intake to dispatch over HTTP under load: appeals per second, and p50/p99 of
+    /// the intake, the dispatch and both, on a database holding a generated year.
+    Appeals {
+        /// Appeals taken in and dispatched.
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+        /// Concurrent clients (operators and dispatchers).
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Generated appeals already in the database.
+        #[arg(long, default_value_t = 50_000)]
+        existing: u64,
+    },
     /// The wait estimate's error over a simulated day at one hall (arrivals peaking mid-morning
     /// and mid-afternoon, random service times): mean absolute error in minutes.
     QueueWait {
@@ -309,11 +322,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let mut last = std::time::Instant::now();
                 let s = zhengwu_store::demo::appeals_gen::generate_appeals(
                     &db,
-                    zhengwu_store::demo::appeals_gen::GenOptions {
-                        count,
-                        year,
-                        seed,
-                        now: chrono::Utc::now(),
+                    {
+                        let (from, to) = zhengwu_store::demo::appeals_gen::GenOptions::year(year)
+                            .ok_or_else(|| anyhow::anyhow!("no such year: {year}"))?;
+                        zhengwu_store::demo::appeals_gen::GenOptions {
+                            count,
+                            from,
+                            to,
+                            seed,
+                            now: chrono::Utc::now(),
+                        }
                     },
                     |done| {
                         if last.elapsed() >= std::time::Duration::from_secs(5) {
@@ -385,6 +403,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clients,
                 capacity,
             } => crate::bench::booking(requests, clients, capacity).await?,
+            BenchWhat::Appeals {
+                count,
+                clients,
+                existing,
+            } => crate::bench::appeals(count, clients, existing).await?,
             BenchWhat::QueueWait {
                 counters,
                 tickets,

@@ -49,6 +49,9 @@ pub struct Config {
     /// With the demo, make a blank form and a filled sample for the catalog's forms (a few
     /// hundred small spreadsheets; tests turn it off to start faster).
     pub demo_forms: bool,
+    /// With the demo, a year of synthetic hotline appeals made in the background on the first
+    /// start (`--demo-appeals`; 0: none).
+    pub demo_appeals: u64,
     pub log_format: LogFormat,
     pub notify: NotifyConfig,
     /// Largest request body accepted, in bytes.
@@ -170,6 +173,7 @@ impl Config {
             database_url: None,
             demo: true,
             demo_forms: true,
+            demo_appeals: 50_000,
             log_format: LogFormat::Text,
             notify: NotifyConfig::default(),
             max_body_bytes: 1 << 20,
@@ -209,6 +213,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<Secret>,
     pub no_demo: Option<bool>,
+    pub demo_appeals: Option<u64>,
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
     #[serde(default)]
@@ -312,6 +317,10 @@ pub struct ServeArgs {
     /// Do not load the demo district into a new database.
     #[arg(long, env = "ZHENGWU_NO_DEMO")]
     pub no_demo: bool,
+    /// With the demo, how many synthetic appeals (a year of the hotline) to make in the
+    /// background while the appeals are still empty (default 50,000; 0: none).
+    #[arg(long, env = "ZHENGWU_DEMO_APPEALS", value_name = "N")]
+    pub demo_appeals: Option<u64>,
     /// Log format.
     #[arg(long, env = "ZHENGWU_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -462,6 +471,10 @@ impl ServeArgs {
             c.listen = l;
         }
         c.demo = !(self.no_demo || file.no_demo.unwrap_or(false));
+        if let Some(n) = self.demo_appeals.or(file.demo_appeals) {
+            anyhow::ensure!(n <= 10_000_000, "demo_appeals must be at most 10,000,000");
+            c.demo_appeals = n;
+        }
         if let Some(f) = self.log_format {
             c.log_format = f;
         }

@@ -222,6 +222,7 @@ impl Application {
         let refresher = tokio::spawn(refresh_calendar(state.clone(), shutdown_tx.subscribe()));
         let sweeper = tokio::spawn(booking_sweep(state.clone(), shutdown_tx.subscribe()));
         let appeals_sweeper = tokio::spawn(appeals_sweep(state.clone(), shutdown_tx.subscribe()));
+        let demo_year = tokio::spawn(demo_year(state.clone(), shutdown_tx.subscribe()));
         let addr = listener.local_addr()?;
         tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "zhengwu is listening");
         let mut rx = shutdown_tx.subscribe();
@@ -244,6 +245,7 @@ impl Application {
         let _ = refresher.await;
         let _ = sweeper.await;
         let _ = appeals_sweeper.await;
+        let _ = demo_year.await;
         state.db.clone().close().await.ok();
         Ok(())
     }
@@ -287,6 +289,63 @@ async fn appeals_sweep(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = appeals_sweep_once(&state).await {
             tracing::warn!(error = %e, "the appeals sweep failed");
+        }
+    }
+}
+
+/// With the demo and no appeals yet: makes a year of synthetic appeals up to today (the
+/// hotline's demo year), in the background so the server answers at once, then runs the
+/// supervision rule and the look-back once. Stops between batches on shutdown.
+async fn demo_year(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    use zhengwu_store::demo::appeals_gen::{GenOptions, generate_appeals};
+    let n = state.config.demo_appeals;
+    if !state.config.demo || n == 0 {
+        return;
+    }
+    let empty = zhengwu_store::appeals::list(
+        state.db.conn(),
+        &zhengwu_store::appeals::Filter {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .map(|v| v.is_empty());
+    if !matches!(empty, Ok(true)) {
+        return;
+    }
+    let now = chrono::Utc::now();
+    let (from, to) = GenOptions::last_year(now);
+    let started = Instant::now();
+    let work = async {
+        let s = generate_appeals(
+            &state.db,
+            GenOptions {
+                count: n,
+                from,
+                to,
+                seed: 20261128,
+                now,
+            },
+            |_| {},
+        )
+        .await?;
+        let (listed, checks) = appeals_sweep_once(&state).await?;
+        anyhow::Ok((s, listed, checks))
+    };
+    tokio::select! {
+        _ = shutdown.wait_for(|v| *v) => {}
+        r = work => match r {
+            Ok((s, listed, checks)) => tracing::info!(
+                appeals = s.appeals,
+                closed = s.closed,
+                disposals = s.disposals,
+                listed,
+                checks = checks.iter().sum::<u32>(),
+                secs = started.elapsed().as_secs_f64(),
+                "made the demo year of appeals"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not make the demo year of appeals"),
         }
     }
 }

@@ -154,6 +154,16 @@ pub struct Location {
     pub lon: f64,
 }
 
+/// Great-circle distance in metres.
+pub fn distance_m(a: Location, b: Location) -> f64 {
+    let r = 6_371_000.0_f64;
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.lon - a.lon).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
 /// A unit of the organisation, as read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Unit {

@@ -194,7 +194,8 @@ pub(crate) async fn take_in(
             let a = appeals::intake(tx, new.clone(), &calendar, Utc::now(), actor).await?;
             match answer {
                 Some(text) => appeals::answer_at_intake(tx, a.id, text, Utc::now(), actor).await,
-                None => Ok(a),
+                // A routing rule may dispatch it at once.
+                None => appeals::routing::dispatch_by_rule(tx, a, &calendar, Utc::now()).await,
             }
         })
         .await;

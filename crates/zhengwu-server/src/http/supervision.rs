@@ -17,6 +17,7 @@ use zhengwu_core::roles::Role;
 use zhengwu_store::appeals::disposal::{self, Disposal};
 use zhengwu_store::appeals::extensions::{self, Extension};
 use zhengwu_store::appeals::lookback::{self, Check};
+use zhengwu_store::appeals::routing::{self, Route, RouteInput, Routing};
 use zhengwu_store::appeals::supervision::{self, Frequent, Supervision, UnitRecord};
 use zhengwu_store::appeals::{self, Appeal, SplitPart};
 use zhengwu_store::org;
@@ -49,6 +50,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_checks))
         .routes(routes!(complete_check))
         .routes(routes!(schedule_checks))
+        .routes(routes!(list_routes, add_route))
+        .routes(routes!(put_route, delete_route))
+        .routes(routes!(routing_of))
 }
 
 /// The caller must handle `unit` (a unit handler within their scope, or an administrator).
@@ -850,4 +854,136 @@ async fn schedule_checks(
         progress: made[1],
         reason: made[2],
     }))
+}
+
+/// Who sets the routing rules.
+const ROUTE_EDITORS: &[Role] = &[Role::Admin, Role::Dispatcher];
+
+/// The routing rules by topic and area.
+#[utoipa::path(
+    get, path = "/api/v1/appeals/routes", tag = "appeals",
+    responses(
+        (status = 200, description = "Every rule", body = Vec<Route>),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a dispatcher or supervisor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_routes(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Route>>, ApiError> {
+    caller.require(READ_ALL)?;
+    Ok(Json(routing::list(state.db.conn()).await?))
+}
+
+/// Adds a routing rule: a topic (or a branch of the tree) in a sub-district or everywhere goes
+/// to a lead unit and co-units, dispatched at intake when `auto_dispatch`.
+#[utoipa::path(
+    post, path = "/api/v1/appeals/routes", tag = "appeals",
+    request_body = RouteInput,
+    responses(
+        (status = 201, description = "Added", body = Route),
+        (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a dispatcher", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown topic, area or unit; a rule for the same topic and area exists", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn add_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiJson(b): ApiJson<RouteInput>,
+) -> Result<(StatusCode, Json<Route>), ApiError> {
+    caller.require(ROUTE_EDITORS)?;
+    let actor = caller.actor(&ip);
+    let r = crate::http::write(&state, async |tx| {
+        routing::save(tx, None, &b, Utc::now(), &actor).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Replaces a routing rule.
+#[utoipa::path(
+    put, path = "/api/v1/appeals/routes/{id}", tag = "appeals",
+    params(("id" = i64, Path, description = "The rule's id")),
+    request_body = RouteInput,
+    responses(
+        (status = 200, description = "Saved", body = Route),
+        (status = 400, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a dispatcher", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown topic, area or unit; another rule for the same topic and area", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn put_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RouteInput>,
+) -> Result<Json<Route>, ApiError> {
+    caller.require(ROUTE_EDITORS)?;
+    let actor = caller.actor(&ip);
+    Ok(Json(
+        crate::http::write(&state, async |tx| {
+            routing::save(tx, Some(id), &b, Utc::now(), &actor).await
+        })
+        .await?,
+    ))
+}
+
+/// Deletes a routing rule.
+#[utoipa::path(
+    delete, path = "/api/v1/appeals/routes/{id}", tag = "appeals",
+    params(("id" = i64, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a dispatcher", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn delete_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(ROUTE_EDITORS)?;
+    let actor = caller.actor(&ip);
+    crate::http::write(&state, async |tx| routing::delete(tx, id, &actor).await).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where an appeal would go: the rule that matches its topic and area, or its topic's units.
+#[utoipa::path(
+    get, path = "/api/v1/appeals/{id}/routing", tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    responses(
+        (status = 200, description = "The suggested lead and co-units", body = Routing),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a dispatcher", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appeal, or no unit for its topic", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn routing_of(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Routing>, ApiError> {
+    caller.require(READ_ALL)?;
+    let a = appeals::detail(state.db.conn(), id).await?.appeal;
+    let at = a
+        .lat
+        .zip(a.lon)
+        .map(|(lat, lon)| zhengwu_store::org::Location { lat, lon });
+    routing::route_for(state.db.conn(), &a.topic, at)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
 }

@@ -620,6 +620,8 @@ impl ServerProcess {
                 "127.0.0.1:0",
                 "--database-url",
                 db_url,
+                "--demo-appeals",
+                "0",
                 "--data-dir",
             ])
             .arg(dir.path())

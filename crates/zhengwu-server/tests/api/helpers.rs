@@ -26,6 +26,7 @@ pub fn test_config(db_url: &str) -> Config {
     c.notify.request_timeout = Duration::from_secs(2);
     c.demo_password = Some(Secret::new(DEMO_PASSWORD));
     c.demo_forms = false;
+    c.demo_appeals = 0;
     c
 }
 

@@ -15,6 +15,7 @@ pub mod disposal;
 pub mod extensions;
 pub mod lookback;
 pub mod public;
+pub mod routing;
 pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -34,7 +35,7 @@ use zhengwu_core::ids::UnitId;
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{
     appeal, appeal_assignment, appeal_check, appeal_disposal, appeal_event, appeal_extension,
-    appeal_knowledge, appeal_topic, supervision_note, topic_supervision,
+    appeal_knowledge, appeal_route, appeal_topic, supervision_note, topic_supervision,
 };
 use crate::{Result, StoreError};
 
@@ -101,6 +102,7 @@ pub async fn load_topics(
     topics: &[Topic],
     knowledge: &[KnowledgeEntry],
 ) -> Result<(usize, usize)> {
+    appeal_route::Entity::delete_many().exec(tx).await?;
     appeal_knowledge::Entity::delete_many().exec(tx).await?;
     appeal_topic::Entity::delete_many().exec(tx).await?;
     for t in topics {

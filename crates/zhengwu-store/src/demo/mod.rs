@@ -448,9 +448,53 @@ pub async fn load_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummary
     summary.counters = crate::queue::seed_sites(&tx).await?;
     crate::booking::seed_rules(&tx).await?;
     crate::appeals::load_topics(&tx, &appeal_topics()?, &appeal_knowledge()?).await?;
+    seed_routes(&tx).await?;
     audit_load(&tx, "demo.load", &summary).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// The demo's routing rules: posters and graffiti (乱贴乱画) and neighbours' disputes (邻里纠纷)
+/// are the sub-district's own in 凌水 and 七贤岭, with the department helping, and are
+/// dispatched at intake.
+async fn seed_routes(tx: &impl ConnectionTrait) -> Result<()> {
+    use crate::appeals::routing::{self, RouteInput};
+    let actor = crate::audit::Actor::system("demo");
+    for (topic, area, lead, co, note) in [
+        (
+            "CG0103",
+            "LS",
+            "LS",
+            "CGJ",
+            "属地街道牵头清理，城管执法协办",
+        ),
+        (
+            "CG0103",
+            "QXL",
+            "QXL",
+            "CGJ",
+            "属地街道牵头清理，城管执法协办",
+        ),
+        ("SQ01", "LS", "LS", "MZJ", "邻里纠纷由街道调解，民政协办"),
+        ("SQ01", "QXL", "QXL", "MZJ", "邻里纠纷由街道调解，民政协办"),
+    ] {
+        routing::save(
+            tx,
+            None,
+            &RouteInput {
+                topic_prefix: topic.into(),
+                area: Some(area.into()),
+                lead: lead.into(),
+                co: vec![co.into()],
+                auto_dispatch: true,
+                note: Some(note.into()),
+            },
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The audit entry of a load or reset: one entry for the whole organisation it wrote.
@@ -508,6 +552,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     summary.counters = crate::queue::seed_sites(&tx).await?;
     crate::booking::seed_rules(&tx).await?;
     crate::appeals::load_topics(&tx, &appeal_topics()?, &appeal_knowledge()?).await?;
+    seed_routes(&tx).await?;
     audit_load(&tx, "demo.reset", &summary).await?;
     tx.commit().await?;
     Ok(summary)

@@ -14,6 +14,7 @@ mod m20261125_000008_queue_notices;
 mod m20261128_000009_booking;
 mod m20261128_000010_appeals;
 mod m20261128_000011_appeals_more;
+mod m20261128_000012_appeal_routes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_booking::Migration),
             Box::new(m20261128_000010_appeals::Migration),
             Box::new(m20261128_000011_appeals_more::Migration),
+            Box::new(m20261128_000012_appeal_routes::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use zhengwu_core::Calendar;
 use zhengwu_core::appeal::Kind;
 use zhengwu_core::booking::RatingLevel;
@@ -432,7 +432,8 @@ async fn the_generator_makes_a_year_with_its_seasons_and_intake_goes_on_after_it
         &t.db,
         GenOptions {
             count: 3000,
-            year: 2026,
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             seed: 7,
             now,
         },

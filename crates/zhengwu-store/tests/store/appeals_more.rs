@@ -731,3 +731,151 @@ async fn the_public_view_hides_reports_and_private_words() {
     .unwrap();
     assert!(none.is_empty());
 }
+
+#[tokio::test]
+async fn routing_rules_by_topic_and_area_pick_the_most_specific_and_may_dispatch_at_once() {
+    use zhengwu_store::appeals::routing::{self, RouteInput};
+    use zhengwu_store::org::Location;
+    let (t, cal) = setup().await;
+    let now = friday();
+    let qxl_spot = Location {
+        lat: 38.8616,
+        lon: 121.5252,
+    };
+    let far = Location {
+        lat: 38.70,
+        lon: 121.26,
+    };
+    assert_eq!(
+        routing::area_of(t.db.conn(), qxl_spot)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("QXL")
+    );
+    assert_eq!(routing::area_of(t.db.conn(), far).await.unwrap(), None);
+    let input = |topic: &str, area: Option<&str>, lead: &str, co: &[&str]| RouteInput {
+        topic_prefix: topic.into(),
+        area: area.map(str::to_owned),
+        lead: lead.into(),
+        co: co.iter().map(|c| (*c).to_owned()).collect(),
+        auto_dispatch: false,
+        note: None,
+    };
+    let tx = t.db.begin_write().await.unwrap();
+    for (r, want) in [
+        (input("ZZ", None, "CGJ", &[]), "unknown:ZZ"),
+        (
+            input("CG", Some("CGJ"), "CGJ", &[]),
+            "not_a_subdistrict:CGJ",
+        ),
+        (input("CG", None, "NOPE", &[]), "unknown_unit:NOPE"),
+        (input("CG", None, "CGJ", &["CGJ"]), "lead_also_co"),
+        (
+            input("CG0103", Some("QXL"), "QXL", &[]),
+            "route_exists:CG0103",
+        ),
+    ] {
+        let e = routing::save(&tx, None, &r, now, &actor())
+            .await
+            .unwrap_err();
+        assert_eq!(reason(e), want);
+    }
+    // A rule for the whole 城市管理 branch, everywhere, not dispatching by itself.
+    let branch = routing::save(
+        &tx,
+        None,
+        &input("CG", None, "HBJ", &["CGJ"]),
+        now,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let hbj = unit(&t.db, "HBJ").await;
+    let qxl = unit(&t.db, "QXL").await;
+    let cgj = unit(&t.db, "CGJ").await;
+    // In 七贤岭, 乱贴乱画 follows the demo's area rule; elsewhere the branch rule; 占道经营
+    // in 七贤岭 the branch rule too; a topic outside any rule its own lead.
+    let r = routing::route_for(t.db.conn(), "CG0103", Some(qxl_spot))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.lead, r.co.clone(), r.auto_dispatch, r.area.as_deref()),
+        (qxl, vec![cgj], true, Some("QXL"))
+    );
+    let r = routing::route_for(t.db.conn(), "CG0103", Some(far))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.lead, r.rule, r.auto_dispatch),
+        (hbj, Some(branch.id), false)
+    );
+    let r = routing::route_for(t.db.conn(), "CG0101", Some(qxl_spot))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.rule, Some(branch.id));
+    let other = appeals::topics(t.db.conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.level == 3 && !x.code.starts_with("CG") && !x.code.starts_with("SQ"))
+        .unwrap();
+    let r = routing::route_for(t.db.conn(), &other.code, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.rule, r.lead),
+        (None, unit(&t.db, other.lead.as_deref().unwrap()).await)
+    );
+    // Dispatch at intake by the area rule; not by the branch rule (not automatic).
+    let tx = t.db.begin_write().await.unwrap();
+    let a = appeals::intake(
+        &tx,
+        NewAppeal {
+            location: Some((qxl_spot.lat, qxl_spot.lon)),
+            ..new_appeal("CG0103", Kind::Complaint)
+        },
+        &cal,
+        now,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let a = routing::dispatch_by_rule(&tx, a, &cal, now).await.unwrap();
+    assert_eq!(a.status, "dispatched");
+    let b = appeals::intake(
+        &tx,
+        NewAppeal {
+            location: Some((far.lat, far.lon)),
+            ..new_appeal("CG0103", Kind::Complaint)
+        },
+        &cal,
+        now,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let b = routing::dispatch_by_rule(&tx, b, &cal, now).await.unwrap();
+    assert_eq!(b.status, "registered");
+    tx.commit().await.unwrap();
+    let d = appeals::detail(t.db.conn(), a.id).await.unwrap();
+    assert_eq!(d.assignments[0].unit_id, qxl.get());
+    assert!(d.events.iter().any(|e| e.actor.starts_with("routing rule")));
+    // Rules are replaced and deleted.
+    let tx = t.db.begin_write().await.unwrap();
+    let mut changed = input("CG", None, "CGJ", &[]);
+    changed.auto_dispatch = true;
+    let saved = routing::save(&tx, Some(branch.id), &changed, now, &actor())
+        .await
+        .unwrap();
+    assert_eq!((saved.lead.as_str(), saved.auto_dispatch), ("CGJ", true));
+    routing::delete(&tx, branch.id, &actor()).await.unwrap();
+    assert!(routing::delete(&tx, branch.id, &actor()).await.is_err());
+    tx.commit().await.unwrap();
+    assert_eq!(routing::list(t.db.conn()).await.unwrap().len(), 4);
+}
