@@ -5,7 +5,8 @@
 // the co-unit works, the co-unit's part is handed in (by the admin, who acts for every unit), the
 // lead replies, the dispatcher's return visit closes it and the resident sees the reply. Bad
 // input: empty and 50,000-character content refused beside the form with the text kept; a script
-// in the content shown as text. Every page is checked with axe and for untranslated keys.
+// in the content shown as text. The same walk once in English, after the language switch. Every
+// page is checked with axe and for untranslated keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
@@ -254,4 +255,74 @@ test('joint handling: dispatch to 审批局 with 税务局, sign, refused reply,
   assert.equal(await fact(resident, '状态'), '已办结');
   assert.equal(await fact(resident, '办理结果').then((t) => t.startsWith(replyText)), true);
   await assertGood(resident, 'the closed appeal on the track page');
+});
+
+test('in English: intake, dispatch, sign, reply and the visit, with English labels throughout', async () => {
+  const disp = await staffPage('dispatcher');
+  await disp.getByRole('link', { name: 'English' }).click();
+  await disp.waitForURL(/lang=en/);
+  assert.equal(await disp.getAttribute('html', 'lang'), 'en');
+  await disp.getByRole('link', { name: '12345 intake' }).click();
+  await disp.waitForURL(server.base + '/console/appeals/intake');
+  assert.equal(await disp.locator('h1').innerText(), '12345 intake');
+  await assertGood(disp, 'the intake in English');
+  await disp.getByLabel('Type', { exact: true }).selectOption({ label: 'Complaint' });
+  await disp.getByLabel('Topic', { exact: true }).selectOption('CG0101');
+  await disp.getByLabel('Content', { exact: true }).fill('Street vendors block the pavement at the school gate every morning.');
+  let res = await submit(disp, button(disp, 'Register the appeal'));
+  assert.equal(res.status(), 200);
+  const number = (await disp.locator('.notice').innerText()).match(/Registered; number (\d{8}-\d{6})/)[1];
+
+  // The dispatcher's list and the appeal's page.
+  await disp.getByRole('link', { name: 'Appeals', exact: true }).click();
+  await disp.getByRole('link', { name: 'To dispatch', exact: true }).click();
+  await assertGood(disp, 'the list in English');
+  await disp.getByRole('link', { name: number, exact: true }).click();
+  await disp.waitForURL(/\/console\/appeals\/\d+$/);
+  const url = disp.url();
+  assert.equal(await disp.locator('h1 .tag').first().innerText(), 'Waiting for dispatch');
+  assert.match(await fact(disp, 'Filed'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, 'dates in ISO');
+  assert.match(await fact(disp, 'Deadline'), /^\d{4}-\d{2}-\d{2}/);
+  await assertGood(disp, 'the appeal in English');
+  await disp.getByLabel('Lead unit').selectOption({ label: SPJ });
+  for (const box of await disp.locator('input[name="co"]:checked').all()) await box.uncheck();
+  res = await submit(disp, button(disp, 'Dispatch'));
+  assert.equal(res.status(), 200);
+  assert.equal(await disp.locator('.notice').innerText(), 'Dispatched.');
+  assert.equal(await disp.locator('h1 .tag').first().innerText(), 'Waiting to be signed for');
+  assert.match(await disp.locator('table').first().innerText(), new RegExp(`${SPJ}\\s+Lead`));
+
+  // The lead unit's handler signs and replies, in English too.
+  const spj = await staffPage('handler.spj');
+  await spj.getByRole('link', { name: 'English' }).click();
+  await spj.waitForURL(/lang=en/);
+  await spj.getByRole('link', { name: "My unit's appeals" }).click();
+  await assertGood(spj, 'my unit\'s appeals in English');
+  await spj.getByRole('link', { name: number, exact: true }).click();
+  await spj.waitForURL(url);
+  await submit(spj, button(spj, 'Sign for it'));
+  assert.equal(await spj.locator('.notice').innerText(), 'Signed for.');
+  assert.equal(await spj.locator('h1 .tag').first().innerText(), 'In hand');
+  assert.equal(await spj.getByRole('button', { name: 'Ask for an extension' }).count(), 1);
+  await assertGood(spj, 'the signed appeal in English');
+  await spj.getByLabel('Result (the reply to the caller)').fill('The vendors were moved to the market hall on Lingshui Road.');
+  res = await submit(spj, button(spj, 'Reply'));
+  assert.equal(res.status(), 200);
+  assert.equal(await spj.locator('h1 .tag').first().innerText(), 'Replied, visit due');
+
+  // The return visit closes it.
+  await disp.goto(server.base + '/console/appeals?tab=replied');
+  await disp.getByRole('link', { name: number, exact: true }).click();
+  await disp.waitForURL(url);
+  await disp.getByLabel('Resolved', { exact: true }).check();
+  await disp.getByLabel('Satisfaction').selectOption('5');
+  await disp.getByLabel('Note of the visit').fill('The caller is satisfied.');
+  res = await submit(disp, button(disp, 'Record the visit'));
+  assert.equal(res.status(), 200);
+  assert.equal(await disp.locator('.notice').innerText(), 'Visit recorded.');
+  assert.equal(await disp.locator('h1 .tag').first().innerText(), 'Closed');
+  const history = await disp.locator('table').last().innerText();
+  for (const step of ['Taken in', 'Dispatched', 'Signed for', 'Replied', 'Visited, closed']) assert.match(history, new RegExp(step));
+  await assertGood(disp, 'the closed appeal in English');
+  await Promise.all([disp.context().close(), spj.context().close()]);
 });

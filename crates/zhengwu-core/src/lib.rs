@@ -7,6 +7,7 @@ pub mod audit;
 pub mod booking;
 pub mod calendar;
 pub mod catalog;
+pub mod files;
 pub mod hours;
 pub mod ident;
 pub mod ids;

@@ -10,8 +10,11 @@ use crate::lexer::NumLit;
 use crate::parser::parse;
 use crate::value::{DEC_SCALE, Rounding, format_date};
 
-/// Most conditions (and exceptions) one clause may have.
-pub const MAX_CONDITIONS: usize = 32;
+/// Most conditions one clause may have (a bound on work; each condition's results are a
+/// bitmap, so nothing in the engine limits them).
+pub const MAX_CONDITIONS: usize = 1024;
+/// Most exceptions one clause may have (the exception applied is recorded in a byte).
+pub const MAX_EXCEPTIONS: usize = 250;
 /// Most evaluation steps one expression may expand to (definitions are inlined): a bound on work.
 pub const MAX_EXPANDED_NODES: u64 = 100_000;
 
@@ -602,10 +605,10 @@ impl<'s> Checker<'s> {
                 format!("条款 '{}' 的有效期结束早于开始", c.name),
             );
         }
-        if c.conditions.len() > MAX_CONDITIONS || c.exceptions.len() > MAX_CONDITIONS {
+        if c.conditions.len() > MAX_CONDITIONS || c.exceptions.len() > MAX_EXCEPTIONS {
             self.error(
                 c.span.pos,
-                format!("一个条款最多 {MAX_CONDITIONS} 个条件、{MAX_CONDITIONS} 个例外"),
+                format!("一个条款最多 {MAX_CONDITIONS} 个条件、{MAX_EXCEPTIONS} 个例外"),
             );
         }
         let mut conditions = Vec::new();

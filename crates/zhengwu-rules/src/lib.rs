@@ -19,8 +19,11 @@ pub mod compile;
 pub mod data;
 pub mod error;
 pub mod eval;
+mod exec;
 pub mod lexer;
 pub mod parser;
+#[cfg(test)]
+mod reference;
 pub mod trace;
 pub mod value;
 

@@ -86,20 +86,18 @@ pub fn outcome(
         };
     };
     let eligible = cols.eligibility(i);
-    let failed_bits = cols.failed.get(i).copied().unwrap_or(0);
-    let unknown_bits = cols.unknown.get(i).copied().unwrap_or(0);
-    let names = |bits: u32| -> Vec<String> {
+    let names = |set: &dyn Fn(usize) -> bool| -> Vec<String> {
         c.conditions
             .iter()
             .enumerate()
-            .filter(|(k, _)| bits & (1u32 << k) != 0)
+            .filter(|(k, _)| set(*k))
             .map(|(_, x)| x.name.clone())
             .collect()
     };
     let exc = cols.exception.get(i).copied().unwrap_or(NO_EXCEPTION);
     let mut missing = Vec::new();
     for (k, cond) in c.conditions.iter().enumerate() {
-        if unknown_bits & (1u32 << k) != 0 {
+        if cols.condition_unknown(k, i) {
             missing_of(prog, data, row, &cond.formula, &mut missing);
         }
     }
@@ -123,8 +121,8 @@ pub fn outcome(
         eligible,
         amount_fen,
         amount: amount_fen.map(format_money),
-        failed: names(failed_bits),
-        unknown: names(unknown_bits),
+        failed: names(&|k| cols.condition_failed(k, i)),
+        unknown: names(&|k| cols.condition_unknown(k, i)),
         missing_inputs: missing,
         exception: c.exceptions.get(exc as usize).map(|e| e.label.clone()),
         in_force: cols.in_force,

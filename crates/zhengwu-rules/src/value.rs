@@ -66,31 +66,31 @@ impl Rounding {
     pub fn mul_div(self, a: i64, b: i64, d: i64) -> Option<i64> {
         match a.checked_mul(b) {
             Some(p) => self.div(p, d),
-            None => {
-                let p = i128::from(a) * i128::from(b);
-                let d = i128::from(d);
-                if d == 0 {
-                    return None;
-                }
-                let q = p / d;
-                let r = p % d;
-                let q = if r == 0 {
-                    q
-                } else {
-                    let away = if (p < 0) != (d < 0) { -1 } else { 1 };
-                    let twice = r.unsigned_abs() * 2;
-                    let du = d.unsigned_abs();
-                    let bump = match self {
-                        Rounding::Down => false,
-                        Rounding::Up => true,
-                        Rounding::HalfUp => twice >= du,
-                        Rounding::HalfEven => twice > du || (twice == du && q % 2 != 0),
-                    };
-                    if bump { q + away } else { q }
-                };
-                i64::try_from(q).ok()
-            }
+            None => self.div_wide(i128::from(a) * i128::from(b), i128::from(d)),
         }
+    }
+
+    /// `n / d` on 128-bit operands, rounded; `None` when `d` is 0 or the rounded quotient does
+    /// not fit in `i64`. Gives the same answer as [`Rounding::div`] wherever both apply.
+    pub fn div_wide(self, n: i128, d: i128) -> Option<i64> {
+        let q = n.checked_div(d)?;
+        let r = n.checked_rem(d)?;
+        let q = if r == 0 {
+            q
+        } else {
+            let away = if (n < 0) != (d < 0) { -1 } else { 1 };
+            // |r| < |d| <= 2^127, so 2|r| fits in u128.
+            let twice = r.unsigned_abs() * 2;
+            let du = d.unsigned_abs();
+            let bump = match self {
+                Rounding::Down => false,
+                Rounding::Up => true,
+                Rounding::HalfUp => twice >= du,
+                Rounding::HalfEven => twice > du || (twice == du && q % 2 != 0),
+            };
+            if bump { q + away } else { q }
+        };
+        i64::try_from(q).ok()
     }
 }
 
@@ -208,6 +208,24 @@ mod tests {
             Rounding::HalfUp.mul_div(i64::MAX, 2, 4),
             Some(i64::MAX / 2 + 1)
         );
+        // The wide path rounds exactly like the narrow one, halves to even included.
+        for r in [
+            Rounding::HalfUp,
+            Rounding::HalfEven,
+            Rounding::Down,
+            Rounding::Up,
+        ] {
+            for n in [
+                -35i64, -25, -5, 0, 5, 15, 25, 35, 1_500_000, 2_500_000, 3_500_001,
+            ] {
+                for d in [-10i64, 10, 1_000_000] {
+                    assert_eq!(r.div_wide(i128::from(n), i128::from(d)), r.div(n, d));
+                }
+            }
+        }
+        assert_eq!(Rounding::HalfEven.div_wide(3_500_000, 1_000_000), Some(4));
+        assert_eq!(Rounding::HalfUp.div_wide(i128::MIN, -1), None);
+        assert_eq!(Rounding::HalfUp.div_wide(1, 0), None);
     }
 
     #[test]

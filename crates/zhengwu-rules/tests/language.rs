@@ -272,3 +272,29 @@ fn bad_input_values_are_refused_with_the_input_named() {
     assert!(Dataset::from_json(&p, &[json!({"m": 1.001})]).is_err());
     assert!(Dataset::from_json(&p, &[json!({"nope": 1})]).is_err());
 }
+
+#[test]
+fn a_clause_may_have_more_than_32_conditions_each_reported_by_name() {
+    let conds: String = (0..40)
+        .map(|k| format!("  条件 c{k}: 人数 > {k}\n"))
+        .collect();
+    let p = compile(&format!("{HEAD}条款 x {{\n{conds}  金额 1元\n}}\n")).unwrap();
+    let o = eval_one(&p, json!({"人数": 35}), "2024-01-01");
+    assert_eq!(o[0].eligible, Eligibility::No);
+    let want: Vec<String> = (35..40).map(|k| format!("c{k}")).collect();
+    assert_eq!(o[0].failed, want);
+    let o = eval_one(&p, json!({}), "2024-01-01");
+    assert_eq!(o[0].unknown.len(), 40);
+    assert_eq!(o[0].missing_inputs, vec!["人数".to_string()]);
+    // The remaining bounds are on work: 1,024 conditions and 250 exceptions.
+    let many: String = (0..1025)
+        .map(|k| format!("  条件 c{k}: 人数 > 0\n"))
+        .collect();
+    let e = errors(&format!("{HEAD}条款 x {{\n{many}}}\n"));
+    assert!(e.iter().any(|x| x.2.contains("1024")), "{e:?}");
+    let excs: String = (0..251)
+        .map(|k| format!("  例外 e{k} (优先级 {k}) 当 人数 > {k} {{ 不予支持 }}\n"))
+        .collect();
+    let e = errors(&format!("{HEAD}条款 x {{\n  条件 c: 人数 > 0\n{excs}}}\n"));
+    assert!(e.iter().any(|x| x.2.contains("250")), "{e:?}");
+}

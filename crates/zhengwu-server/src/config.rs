@@ -56,6 +56,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest body of a request that uploads files (an appeal with its photos), in bytes.
+    pub max_upload_bytes: usize,
     pub session: SessionConfig,
     /// The demo accounts' password (`ZHENGWU_DEMO_PASSWORD`); `None`: a random one, printed
     /// once when the accounts are created.
@@ -177,6 +179,7 @@ impl Config {
             log_format: LogFormat::Text,
             notify: NotifyConfig::default(),
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 26 << 20,
             session: SessionConfig::default(),
             demo_password: None,
             booking: BookingConfig::default(),
@@ -216,6 +219,7 @@ pub struct FileConfig {
     pub demo_appeals: Option<u64>,
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
+    pub max_upload_bytes: Option<usize>,
     #[serde(default)]
     pub notify: FileNotify,
     #[serde(default)]
@@ -356,6 +360,9 @@ impl DbArgs {
             .or_else(|| std::env::var("DATABASE_URL").ok().map(Secret::new));
         if let Some(n) = file.max_body_bytes {
             c.max_body_bytes = n;
+        }
+        if let Some(n) = file.max_upload_bytes {
+            c.max_upload_bytes = n;
         }
         if let Some(f) = file.log_format {
             c.log_format = f;

@@ -926,18 +926,8 @@ pub async fn put_file(
     bytes: &[u8],
     actor: &Actor,
 ) -> Result<FileInfo> {
-    let name: String = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '?' | '#' | '%' | '&'))
-        .collect::<String>()
-        .trim()
-        .to_owned();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(StoreError::invalid("file_name", "length:1-120"));
-    }
+    let name = zhengwu_core::files::clean_name(file_name)
+        .ok_or_else(|| StoreError::invalid("file_name", "length:1-120"))?;
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())

@@ -31,6 +31,13 @@ pub const DISPATCH: &[Role] = &[Role::Admin, Role::Dispatcher];
 pub const READ_ALL: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Supervisor];
 /// Who acts for a unit (within their scope).
 pub const HANDLERS: &[Role] = &[Role::Admin, Role::UnitHandler];
+/// Who works on appeals at all (what each may see is narrowed further).
+pub const APPEAL_STAFF: &[Role] = &[
+    Role::Admin,
+    Role::Dispatcher,
+    Role::Supervisor,
+    Role::UnitHandler,
+];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -43,6 +50,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dispatch))
         .routes(routes!(unit_step))
         .routes(routes!(visit))
+        .routes(routes!(attach))
+        .routes(routes!(attachment))
 }
 
 /// The classification tree of appeal topics (three levels).
@@ -175,23 +184,27 @@ async fn create_appeal(
         media_url: None,
         open311_token: None,
     };
-    let a = take_in(&state, new, &caller.actor(&ip), None).await?;
+    let a = take_in(&state, new, &caller.actor(&ip), None, &[]).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
-/// Takes an appeal in — and, with `answer`, closes it at once with the instant answer — in one
-/// transaction, retrying when a concurrent intake took the same day's number. For the API and
-/// the pages.
+/// Takes an appeal in with its attached `files` — and, with `answer`, closes it at once with
+/// the instant answer; without, a routing rule may dispatch it — in one transaction, retrying
+/// when a concurrent intake took the same day's number. For the API and the pages.
 pub(crate) async fn take_in(
     state: &AppState,
     new: NewAppeal,
     actor: &zhengwu_store::audit::Actor,
     answer: Option<&str>,
+    files: &[(String, axum::body::Bytes)],
 ) -> Result<Appeal, ApiError> {
     for _ in 0..5 {
         let calendar = state.calendar();
         let r = crate::http::write(state, async |tx| {
             let a = appeals::intake(tx, new.clone(), &calendar, Utc::now(), actor).await?;
+            for (name, bytes) in files {
+                appeals::attachments::add(tx, a.id, name, bytes, Utc::now(), actor).await?;
+            }
             match answer {
                 Some(text) => appeals::answer_at_intake(tx, a.id, text, Utc::now(), actor).await,
                 // A routing rule may dispatch it at once.
@@ -231,6 +244,22 @@ pub(crate) async fn handled_units(state: &AppState, caller: &Caller) -> Result<V
         .collect())
 }
 
+/// `unit` when the caller acts for it (a unit handler within their scope, or an
+/// administrator); 403 otherwise.
+pub(crate) async fn acts_for(
+    state: &AppState,
+    caller: &Caller,
+    unit: i64,
+) -> Result<UnitId, ApiError> {
+    caller.require(HANDLERS)?;
+    let path = org::unit_path(state.db.conn(), UnitId(unit)).await?;
+    if caller.can_see(HANDLERS, &path) {
+        Ok(UnitId(unit))
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"))
+    }
+}
+
 /// Appeals: the dispatcher's and supervisor's whole list, or a unit handler's appeals with an
 /// open part for their units.
 #[utoipa::path(
@@ -264,12 +293,7 @@ async fn list_appeals(
     if caller.require(READ_ALL).is_ok() && q.unit.is_none() {
         // Every appeal.
     } else {
-        caller.require(&[
-            Role::Admin,
-            Role::Dispatcher,
-            Role::Supervisor,
-            Role::UnitHandler,
-        ])?;
+        caller.require(APPEAL_STAFF)?;
         let mut units = handled_units(&state, &caller).await?;
         if caller.require(READ_ALL).is_ok() {
             units = q.unit.into_iter().collect();
@@ -317,12 +341,7 @@ async fn get_appeal(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AppealDetail>, ApiError> {
-    caller.require(&[
-        Role::Admin,
-        Role::Dispatcher,
-        Role::Supervisor,
-        Role::UnitHandler,
-    ])?;
+    caller.require(APPEAL_STAFF)?;
     let d = appeals::detail(state.db.conn(), id).await?;
     may_read(&state, &caller, &d).await?;
     Ok(Json(d))
@@ -501,13 +520,8 @@ async fn unit_step(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<UnitStepBody>,
 ) -> Result<Json<Appeal>, ApiError> {
-    caller.require(HANDLERS)?;
-    let path = org::unit_path(state.db.conn(), UnitId(b.unit)).await?;
-    if !caller.can_see(HANDLERS, &path) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    let unit = acts_for(&state, &caller, b.unit).await?;
     let actor = caller.actor(&ip);
-    let unit = UnitId(b.unit);
     let text = b.text.unwrap_or_default();
     let sink = crate::notify::default_sink(&state.config);
     let now = Utc::now();
@@ -598,4 +612,132 @@ async fn visit(
         })
         .await?,
     ))
+}
+
+/// Reads every `file` part of a multipart body: (file name, bytes).
+pub(crate) async fn file_parts(
+    mut multipart: axum::extract::Multipart,
+) -> Result<(Vec<(String, String)>, Vec<(String, axum::body::Bytes)>), ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        ApiError::new(
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                status
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "bad_request"
+            },
+        )
+    };
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" || name == "files" {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            let bytes = field.bytes().await.map_err(bad)?;
+            // A file input left empty sends a part with no name and no bytes.
+            if !(file_name.is_empty() && bytes.is_empty()) {
+                files.push((file_name, bytes));
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(bad)?));
+        }
+    }
+    Ok((fields, files))
+}
+
+/// Attaches photos or scans to an appeal (multipart `file` parts: JPEG, PNG, WebP or PDF, at
+/// most 5 MB each and 5 to an appeal; the type is read from the content).
+#[utoipa::path(
+    post, path = "/api/v1/appeals/{id}/attachments", tag = "appeals",
+    params(("id" = i64, Path, description = "The appeal's id")),
+    request_body(content = String, content_type = "multipart/form-data", description = "One or more `file` parts"),
+    responses(
+        (status = 201, description = "Attached (a file already attached is kept once)", body = Vec<zhengwu_store::appeals::attachments::Attachment>),
+        (status = 400, description = "Not a multipart body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of appeals", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appeal, or not the caller's unit's", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No file; empty, too large, of another type than its name says, cut short; more than 5", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn attach(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<
+    (
+        StatusCode,
+        Json<Vec<zhengwu_store::appeals::attachments::Attachment>>,
+    ),
+    ApiError,
+> {
+    caller.require(APPEAL_STAFF)?;
+    let d = appeals::detail(state.db.conn(), id).await?;
+    may_read(&state, &caller, &d).await?;
+    let (_, files) = file_parts(multipart).await?;
+    if files.is_empty() {
+        return Err(ApiError::invalid_field("file", "required"));
+    }
+    let actor = caller.actor(&ip);
+    let out = crate::http::write(&state, async |tx| {
+        let mut out = Vec::new();
+        for (name, bytes) in &files {
+            out.push(appeals::attachments::add(tx, id, name, bytes, Utc::now(), &actor).await?);
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// One attachment's bytes (sent as a download, never rendered in place).
+#[utoipa::path(
+    get, path = "/api/v1/appeals/{id}/attachments/{attachment}", tag = "appeals",
+    params(
+        ("id" = i64, Path, description = "The appeal's id"),
+        ("attachment" = i64, Path, description = "The attachment's id"),
+    ),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of appeals", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appeal or attachment, or not the caller's unit's", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, attachment)): ApiPath<(i64, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    caller.require(APPEAL_STAFF)?;
+    let d = appeals::detail(state.db.conn(), id).await?;
+    may_read(&state, &caller, &d).await?;
+    let (a, bytes) = appeals::attachments::get(state.db.conn(), id, attachment).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        a.file_name
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"),
+        crate::pages::urlencode(&a.file_name)
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, a.content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

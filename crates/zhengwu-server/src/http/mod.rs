@@ -22,7 +22,6 @@ use axum::http::{HeaderName, header};
 use axum::middleware;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -97,12 +96,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app_router(state: AppState) -> Router {
     let (api_routes, openapi) = api();
     let max_body = state.config.max_body_bytes;
+    let max_upload = state.config.max_upload_bytes.max(max_body);
     Router::new()
         .merge(api_routes)
         .merge(crate::pages::router())
         .merge(open311::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(fallback)
+        // Bodies are limited by `limit_body` below, per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::metrics::track,
@@ -131,8 +133,54 @@ pub fn app_router(state: AppState) -> Router {
                     axum::http::StatusCode::REQUEST_TIMEOUT,
                     Duration::from_secs(60),
                 ))
-                .layer(RequestBodyLimitLayer::new(max_body)),
+                .layer(middleware::from_fn_with_state(
+                    BodyLimits {
+                        body: max_body,
+                        upload: max_upload,
+                    },
+                    limit_body,
+                )),
         )
+}
+
+/// How large a request body may be: `upload` for the routes that take files, `body` for the
+/// rest.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    body: usize,
+    upload: usize,
+}
+
+/// Whether a request uploads files: an appeal's attachments, the portal's appeal form.
+fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && (path == "/appeal/new"
+            || (path.starts_with("/api/v1/appeals/") && path.ends_with("/attachments")))
+}
+
+/// Refuses a body larger than its route's limit: at once when Content-Length says so, else
+/// when the body is read (the extractors answer 413).
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    req: Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if is_upload(req.method(), req.uri().path()) {
+        limits.upload
+    } else {
+        limits.body
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let req = req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, limit)));
+    next.run(req).await
 }
 
 async fn fallback() -> crate::error::ApiError {

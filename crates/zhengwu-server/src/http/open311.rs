@@ -246,6 +246,46 @@ fn format_of(file: &str, lang: Lang) -> Result<(&str, Format), (Format, Refusal)
     })
 }
 
+/// A GET of an Open311 file: the name without its extension, the format, the query's pairs
+/// (the jurisdiction checked) and the language.
+struct Get {
+    name: String,
+    f: Format,
+    q: Vec<(String, String)>,
+    lang: Lang,
+}
+
+impl Get {
+    fn read(
+        state: &AppState,
+        file: &str,
+        query: Option<&str>,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Self, (Format, Refusal)> {
+        let lang = lang_of(uri, headers);
+        let (name, f) = format_of(file, lang)?;
+        let q = pairs(query);
+        check_jurisdiction(state, headers, &q, lang).map_err(|e| (f, e))?;
+        Ok(Self {
+            name: name.to_owned(),
+            f,
+            q,
+            lang,
+        })
+    }
+
+    /// A refusal in this request's format and language.
+    fn refuse(&self, status: StatusCode, key: &str, args: &[(&str, String)]) -> (Format, Refusal) {
+        (self.f, Refusal::new(status, self.lang, key, args))
+    }
+
+    /// The store's failure in this request's format and language.
+    fn failed(&self) -> impl Fn(zhengwu_store::StoreError) -> (Format, Refusal) + '_ {
+        |e| (self.f, Refusal::from_api(e.into(), self.lang))
+    }
+}
+
 fn lang_of(uri: &Uri, headers: &HeaderMap) -> Lang {
     crate::http::lang_from(uri, headers)
 }
@@ -312,20 +352,17 @@ async fn root_file(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&uri, &headers);
     finish(
         async {
-            let (name, f) = format_of(&file, lang)?;
-            let q = pairs(q.as_deref());
-            check_jurisdiction(&state, &headers, &q, lang).map_err(|e| (f, e))?;
-            match name {
+            let g = Get::read(&state, &file, q.as_deref(), &uri, &headers)?;
+            let (lang, f) = (g.lang, g.f);
+            match g.name.as_str() {
                 "discovery" => Ok(discovery(&state, &headers, lang, f)),
                 "services" => services(&state, lang, f).await.map_err(|e| (f, e)),
-                "requests" => list_requests(&state, lang, f, &q).await.map_err(|e| (f, e)),
-                _ => Err((
-                    f,
-                    Refusal::new(StatusCode::NOT_FOUND, lang, "not_found", &[]),
-                )),
+                "requests" => list_requests(&state, lang, f, &g.q)
+                    .await
+                    .map_err(|e| (f, e)),
+                _ => Err(g.refuse(StatusCode::NOT_FOUND, "not_found", &[])),
             }
         }
         .await,
@@ -434,24 +471,19 @@ async fn service_definition(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&uri, &headers);
     finish(
         async {
-            let (code, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
-            let topic = appeals::topic(state.db.conn(), code)
+            let g = Get::read(&state, &file, q.as_deref(), &uri, &headers)?;
+            let (lang, f) = (g.lang, g.f);
+            let topic = appeals::topic(state.db.conn(), &g.name)
                 .await
-                .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
+                .map_err(g.failed())?
                 .filter(|t| t.level == 3)
                 .ok_or_else(|| {
-                    (
-                        f,
-                        Refusal::new(
-                            StatusCode::NOT_FOUND,
-                            lang,
-                            "service_code",
-                            &[("code", code.to_owned())],
-                        ),
+                    g.refuse(
+                        StatusCode::NOT_FOUND,
+                        "service_code",
+                        &[("code", g.name.clone())],
                     )
                 })?;
             let usual = topic.kind.as_deref().and_then(Kind::parse);
@@ -678,24 +710,15 @@ async fn one_request(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&uri, &headers);
     finish(
         async {
-            let (number, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
-            let a = public::request(state.db.conn(), number)
+            let g = Get::read(&state, &file, q.as_deref(), &uri, &headers)?;
+            let (lang, f) = (g.lang, g.f);
+            let a = public::request(state.db.conn(), &g.name)
                 .await
-                .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
+                .map_err(g.failed())?
                 .ok_or_else(|| {
-                    (
-                        f,
-                        Refusal::new(
-                            StatusCode::NOT_FOUND,
-                            lang,
-                            "request",
-                            &[("id", number.to_owned())],
-                        ),
-                    )
+                    g.refuse(StatusCode::NOT_FOUND, "request", &[("id", g.name.clone())])
                 })?;
             Ok(answer(
                 f,
@@ -716,15 +739,15 @@ async fn token(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&uri, &headers);
     finish(
         async {
-            let (tok, f) = format_of(&file, lang)?;
-            check_jurisdiction(&state, &headers, &pairs(q.as_deref()), lang).map_err(|e| (f, e))?;
+            let g = Get::read(&state, &file, q.as_deref(), &uri, &headers)?;
+            let f = g.f;
+            let tok = g.name.as_str();
             let number = public::number_for_token(state.db.conn(), tok)
                 .await
-                .map_err(|e| (f, Refusal::from_api(e.into(), lang)))?
-                .ok_or_else(|| (f, Refusal::new(StatusCode::NOT_FOUND, lang, "token", &[])))?;
+                .map_err(g.failed())?
+                .ok_or_else(|| g.refuse(StatusCode::NOT_FOUND, "token", &[]))?;
             Ok(answer(
                 f,
                 StatusCode::OK,
@@ -901,7 +924,7 @@ async fn post_request(
             ])],
         ));
     }
-    let a = crate::http::appeals::take_in(state, new, &actor, None)
+    let a = crate::http::appeals::take_in(state, new, &actor, None, &[])
         .await
         .map_err(|e| Refusal::from_api(e, lang))?;
     let notice = tf(

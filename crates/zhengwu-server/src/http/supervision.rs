@@ -22,7 +22,7 @@ use zhengwu_store::appeals::supervision::{self, Frequent, Supervision, UnitRecor
 use zhengwu_store::appeals::{self, Appeal, SplitPart};
 use zhengwu_store::org;
 
-use super::appeals::{DISPATCH, HANDLERS, READ_ALL, handled_units};
+use super::appeals::{DISPATCH, HANDLERS, READ_ALL, acts_for, handled_units};
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::startup::AppState;
@@ -53,17 +53,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_routes, add_route))
         .routes(routes!(put_route, delete_route))
         .routes(routes!(routing_of))
-}
-
-/// The caller must handle `unit` (a unit handler within their scope, or an administrator).
-async fn acts_for(state: &AppState, caller: &Caller, unit: i64) -> Result<UnitId, ApiError> {
-    caller.require(HANDLERS)?;
-    let path = org::unit_path(state.db.conn(), UnitId(unit)).await?;
-    if caller.can_see(HANDLERS, &path) {
-        Ok(UnitId(unit))
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"))
-    }
 }
 
 /// An extension request.

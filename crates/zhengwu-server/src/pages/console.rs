@@ -200,6 +200,10 @@ struct ConsolePage {
     show_appeals: bool,
     show_appeals_mine: bool,
     appeal_labels: [String; 3],
+    /// The supervisor's tools on appeals: listed supervision, the dispose-first ledger,
+    /// look-back checks.
+    show_appeal_supervision: bool,
+    supervision_labels: [String; 3],
 }
 
 async fn console_home(
@@ -219,6 +223,7 @@ async fn console_home(
     let show_appeal_intake = caller.require(crate::http::appeals::DISPATCH).is_ok();
     let show_appeals = caller.require(crate::http::appeals::READ_ALL).is_ok();
     let show_appeals_mine = caller.require(crate::http::appeals::HANDLERS).is_ok();
+    let show_appeal_supervision = caller.require(crate::http::supervision::SUPERVISE).is_ok();
     let Caller::Staff(staff) = caller else {
         return Ok(Redirect::to("/console/login").into_response());
     };
@@ -268,6 +273,12 @@ async fn console_home(
             t(lang, "appeal.intake.title"),
             t(lang, "appeal.list.title"),
             t(lang, "appeal.mine.title"),
+        ],
+        show_appeal_supervision,
+        supervision_labels: [
+            t(lang, "appeal.sup.title"),
+            t(lang, "appeal.dispose.ledger.title"),
+            t(lang, "appeal.check.title"),
         ],
     };
     render(page, Some(&csrf), StatusCode::OK)

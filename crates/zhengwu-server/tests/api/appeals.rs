@@ -293,3 +293,235 @@ async fn a_consultation_is_answered_on_the_spot_from_the_knowledge_base() {
     .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }
+
+/// A multipart body: text fields, then files as (field, file name, bytes).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "zhengwu-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn tiny_png() -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&[0; 17]);
+    v.extend_from_slice(&[0, 0, 0, 0]);
+    v.extend_from_slice(b"IEND");
+    v.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
+    v
+}
+
+#[tokio::test]
+async fn photos_are_attached_checked_by_content_and_given_only_to_staff_as_downloads() {
+    let app = spawn_app().await;
+    let topic = leaf(&app).await;
+    let dispatcher = app.login("dispatcher").await;
+    let a: Value = post(
+        &app,
+        &dispatcher,
+        "/api/v1/appeals",
+        json!({"kind": "complaint", "topic": topic, "content": "路面塌陷，附照片。"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = a["id"].as_i64().unwrap();
+    let png = tiny_png();
+    let (ct, body) = multipart(&[], &[("file", "塌陷.png", &png)]);
+    let up = |cookie: String, ct: String, body: Vec<u8>| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/appeals/{id}/attachments", app.base))
+                .header("cookie", cookie)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Nobody signed in; a handler of a unit it was not assigned to.
+    assert_eq!(
+        up(String::new(), ct.clone(), body.clone()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let handler = app.login("handler.ls").await;
+    assert_eq!(
+        up(handler.clone(), ct.clone(), body.clone()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = up(dispatcher.clone(), ct.clone(), body.clone()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let att: Value = res.json().await.unwrap();
+    assert_eq!(att[0]["content_type"], "image/png");
+    // A PDF named .jpg, and a file too large for the request.
+    let (ct2, forged) = multipart(&[], &[("file", "x.jpg", b"%PDF-1.4\n%%EOF\n")]);
+    let p = assert_problem(
+        up(dispatcher.clone(), ct2, forged).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains(".jpg"), "{p}");
+    let (ct3, huge) = multipart(&[], &[("file", "big.pdf", &vec![b'%'; 27 << 20])]);
+    assert_problem(
+        up(dispatcher.clone(), ct3, huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+    // Nothing but the one photo was kept; it comes back as a download.
+    let d = app
+        .client
+        .get(format!("{}/api/v1/appeals/{id}", app.base))
+        .header("cookie", &dispatcher)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(d["attachments"].as_array().unwrap().len(), 1);
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/appeals/{id}/attachments/{}",
+            app.base, att[0]["id"]
+        ))
+        .header("cookie", &dispatcher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/appeals/{id}/attachments/{}",
+            app.base, att[0]["id"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_portal_files_an_appeal_with_its_photo_in_one_step_or_keeps_nothing() {
+    let app = spawn_app().await;
+    let topic = leaf(&app).await;
+    // The form's CSRF cookie and token.
+    let page = app.get("/appeal/new").await;
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let png = tiny_png();
+    let send = |files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let (app, cookie, token, topic) = (&app, cookie.clone(), token.clone(), topic.clone());
+        async move {
+            let files: Vec<(&str, &str, &[u8])> = files
+                .iter()
+                .map(|(k, n, b)| (*k, *n, b.as_slice()))
+                .collect();
+            let (ct, body) = multipart(
+                &[
+                    ("csrf", &token),
+                    ("kind", "complaint"),
+                    ("topic", &topic),
+                    ("content", "小区门口路灯坏了一个月，附照片。"),
+                    ("caller_mobile", "13904110011"),
+                ],
+                &files,
+            );
+            app.client
+                .post(format!("{}/appeal/new", app.base))
+                .header("cookie", cookie)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A forged file: the form comes back with the words kept, and no appeal is filed.
+    let res = send(vec![("file", "lamp.jpg", b"%PDF-1.4\n%%EOF\n".to_vec())]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("小区门口路灯坏了一个月"),
+        "the words are kept"
+    );
+    assert!(html.contains(".jpg"), "the reason names the extension");
+    let dispatcher = app.login("dispatcher").await;
+    async fn list(app: &TestApp, c: &str) -> Value {
+        app.client
+            .get(format!("{}/api/v1/appeals", app.base))
+            .header("cookie", c)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    }
+    assert!(list(&app, &dispatcher).await.as_array().unwrap().is_empty());
+    // With a real photo: filed, photo kept.
+    let res = send(vec![
+        ("file", "lamp.png", png.clone()),
+        ("file", "", Vec::new()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let all = list(&app, &dispatcher).await;
+    let id = all[0]["id"].as_i64().unwrap();
+    let d = app
+        .client
+        .get(format!("{}/api/v1/appeals/{id}", app.base))
+        .header("cookie", &dispatcher)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(d["channel"], "web");
+    assert_eq!(d["attachments"][0]["file_name"], "lamp.png");
+}

@@ -140,7 +140,19 @@ async fn form_posts_without_the_csrf_token_are_refused() {
         let html = res.text().await.unwrap();
         assert!(html.contains("页面已过期"), "{html}");
     }
-    for path in ["/console/logout", "/signin", "/signin/verify", "/signout"] {
+    for path in [
+        "/console/logout",
+        "/signin",
+        "/signin/verify",
+        "/signout",
+        "/console/appeals/1",
+        "/console/appeals/extensions/1",
+        "/console/appeals/supervision",
+        "/console/appeals/supervision/1",
+        "/console/appeals/orders/1",
+        "/console/appeals/checks/run",
+        "/console/appeals/checks/1",
+    ] {
         let res = app
             .client
             .post(format!("{}{path}", app.base))
@@ -208,6 +220,13 @@ async fn role_by_route_matrix() {
         ("/console/appeals/intake", "", StatusCode::SEE_OTHER),
         ("/console/appeals/mine", "", StatusCode::SEE_OTHER),
         ("/console/appeals/999999", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/extensions", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/supervision", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/ledger", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/ledger.csv", "", StatusCode::UNAUTHORIZED),
+        ("/console/appeals/orders", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/checks", "", StatusCode::SEE_OTHER),
+        ("/console/appeals/record", "", StatusCode::SEE_OTHER),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -291,6 +310,29 @@ async fn role_by_route_matrix() {
             StatusCode::FORBIDDEN
         };
         rows.push(("/console/appeals/999999", u, appeal_missing));
+        // The further tools: extension requests, listed supervision and the dispose-first
+        // ledger for those who read every appeal (READ_ALL; supervisors and the
+        // administrator act on them); a handler's dispose-first orders (HANDLERS); look-back
+        // checks and a unit's record for both.
+        let read_all = matches!(u, "admin" | "dispatcher" | "supervisor");
+        let handler = matches!(u, "admin" | "handler.ls");
+        for path in [
+            "/console/appeals/extensions",
+            "/console/appeals/supervision",
+            "/console/appeals/ledger",
+            "/console/appeals/ledger.csv",
+            "/console/appeals/ledger?from=2026-01-01&to=2026-12-31",
+        ] {
+            rows.push((path, u, ok_if(read_all)));
+        }
+        rows.push(("/console/appeals/orders", u, ok_if(handler)));
+        rows.push(("/console/appeals/checks", u, ok_if(read_all || handler)));
+        rows.push((
+            "/console/appeals/checks?tab=all",
+            u,
+            ok_if(read_all || handler),
+        ));
+        rows.push(("/console/appeals/record", u, ok_if(read_all || handler)));
     }
     // API tokens hold one role like staff do.
     let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
@@ -537,4 +579,164 @@ async fn script_looking_names_are_stored_as_they_are_and_shown_escaped() {
         me["display_name"],
         "<img src=x onerror=alert(1)>'); DROP TABLE staff; --"
     );
+}
+
+/// The appeal tools' forms (issue 9) as posted by a browser: each refused to the roles that may
+/// not use it; the dispose-first cost typed in yuan, refused beside the form when finer than a
+/// fen (what was typed kept), and stored exactly in fen.
+#[tokio::test]
+async fn appeal_tool_forms_by_role_and_the_cost_in_yuan() {
+    use serde_json::json;
+    let app = spawn_app().await;
+    let token = "ab".repeat(32);
+    let mut cookies = std::collections::HashMap::new();
+    for user in ["dispatcher", "supervisor", "handler.spj", "handler.ls"] {
+        let session = app.login(user).await;
+        cookies.insert(user, format!("{session}; zw_csrf={token}"));
+    }
+    let form = |who: &str, path: &str, fields: &[(&str, &str)]| {
+        let mut body: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
+        body.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookies[who])
+            .form(&body)
+            .send()
+    };
+    let api = |who: &str, path: &str, body: serde_json::Value| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookies[who])
+            .json(&body)
+            .send()
+    };
+    let spj = zhengwu_store::org::find_by_code(app.db.db.conn(), "SPJ")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .get();
+    let res = api(
+        "dispatcher",
+        "/api/v1/appeals",
+        json!({"kind": "help", "topic": "CG0101", "content": "路口大树被风刮倒，压住了电动车。"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let res = api(
+        "supervisor",
+        &format!("/api/v1/appeals/{id}/dispose"),
+        json!({"unit": spj, "instruction": "立即清理倒伏树木"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let order = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let appeal = format!("/console/appeals/{id}");
+    let record = format!("/console/appeals/orders/{order}");
+    let done = [("action", "已清理倒伏树木并恢复通行")];
+    let refused = [
+        // Another unit's handler records nothing on this order.
+        (
+            "handler.ls",
+            record.as_str(),
+            vec![done[0], ("cost", "100")],
+        ),
+        // Listing, running the rules and the supervisor's steps are the supervisor's.
+        (
+            "dispatcher",
+            "/console/appeals/supervision",
+            vec![
+                ("topic", "CG0101"),
+                ("owner", "1"),
+                ("deadline", "2099-01-01"),
+            ],
+        ),
+        ("dispatcher", "/console/appeals/checks/run", vec![]),
+        (
+            "dispatcher",
+            appeal.as_str(),
+            vec![("action", "order"), ("dispose_unit", "1")],
+        ),
+        (
+            "dispatcher",
+            appeal.as_str(),
+            vec![("action", "stars"), ("stars", "5")],
+        ),
+        // Deciding extensions, merging and splitting are the dispatcher's.
+        (
+            "supervisor",
+            "/console/appeals/extensions/1",
+            vec![("action", "approve")],
+        ),
+        (
+            "supervisor",
+            appeal.as_str(),
+            vec![("action", "merge"), ("master", "20000101-000001")],
+        ),
+        // A unit handler may not order, even on an appeal they may read.
+        (
+            "handler.spj",
+            appeal.as_str(),
+            vec![("action", "order"), ("dispose_unit", "1")],
+        ),
+    ];
+    for (who, path, fields) in refused {
+        let res = form(who, path, &fields).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
+    }
+
+    // The ordered unit's handler: a cost finer than a fen is said beside the form.
+    let res = form("handler.spj", &record, &[done[0], ("cost", "1.234")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("最多两位小数"), "{html}");
+    assert!(
+        html.contains("value=\"1.234\""),
+        "the cost is kept as typed"
+    );
+    assert!(
+        html.contains("已清理倒伏树木并恢复通行"),
+        "what was done is kept"
+    );
+    let res = form("handler.spj", &record, &[done[0], ("cost", "¥1,234.50")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let ledger = app
+        .client
+        .get(format!("{}/api/v1/appeals/disposals", app.base))
+        .header("cookie", &cookies["supervisor"])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(ledger["total_fen"], 123_450);
+    assert_eq!(ledger["orders"][0]["state"], "done");
+    // The supervisor's ledger page says it in yuan with two decimals.
+    let page = app
+        .client
+        .get(format!("{}/console/appeals/ledger", app.base))
+        .header("cookie", &cookies["supervisor"])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("共 1 条，费用合计 1,234.50 元"), "{page}");
 }

@@ -186,7 +186,8 @@ async fn open311_speaks_both_formats_and_refuses_in_its_own_error_format() {
             .map(|(n, x)| if n == k { (n, v) } else { (n, x) })
             .collect()
     };
-    let cases: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Form, StatusCode, &str)> = vec![
         (without("api_key"), StatusCode::UNAUTHORIZED, "api_key"),
         (with("api_key", "wrong"), StatusCode::FORBIDDEN, "api_key"),
         (

@@ -76,7 +76,7 @@ fn sampled(id: i64, one_in: u32) -> bool {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
-    one_in <= 1 || z % u64::from(one_in) == 0
+    one_in <= 1 || z.is_multiple_of(u64::from(one_in))
 }
 
 /// Creates the checks due now; returns how many of each kind (effect, progress, reason).

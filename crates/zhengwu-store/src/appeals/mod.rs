@@ -11,6 +11,7 @@
 //! orders and their ledger, listed supervision of frequent topics, look-back checks, and the
 //! public view used by Open311.
 
+pub mod attachments;
 pub mod disposal;
 pub mod extensions;
 pub mod lookback;
@@ -34,8 +35,9 @@ use zhengwu_core::ids::UnitId;
 
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{
-    appeal, appeal_assignment, appeal_check, appeal_disposal, appeal_event, appeal_extension,
-    appeal_knowledge, appeal_route, appeal_topic, supervision_note, topic_supervision,
+    appeal, appeal_assignment, appeal_attachment, appeal_check, appeal_disposal, appeal_event,
+    appeal_extension, appeal_knowledge, appeal_route, appeal_topic, supervision_note,
+    topic_supervision,
 };
 use crate::{Result, StoreError};
 
@@ -321,6 +323,8 @@ pub struct AppealDetail {
     pub appeal: Appeal,
     pub assignments: Vec<Assignment>,
     pub events: Vec<AppealEvent>,
+    /// Photos and scans the caller attached.
+    pub attachments: Vec<attachments::Attachment>,
 }
 
 /// What intake takes.
@@ -1109,6 +1113,7 @@ pub async fn detail(db: &impl ConnectionTrait, id: i64) -> Result<AppealDetail> 
         appeal: m.into(),
         assignments,
         events,
+        attachments: attachments::list(db, id).await?,
     })
 }
 
@@ -1166,6 +1171,7 @@ pub async fn clear(tx: &impl ConnectionTrait) -> Result<()> {
     appeal_check::Entity::delete_many().exec(tx).await?;
     appeal_disposal::Entity::delete_many().exec(tx).await?;
     appeal_extension::Entity::delete_many().exec(tx).await?;
+    appeal_attachment::Entity::delete_many().exec(tx).await?;
     appeal_event::Entity::delete_many().exec(tx).await?;
     appeal_assignment::Entity::delete_many().exec(tx).await?;
     appeal::Entity::delete_many().exec(tx).await?;

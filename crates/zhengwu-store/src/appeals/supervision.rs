@@ -484,7 +484,7 @@ pub async fn unit_record(db: &impl ConnectionTrait, unit: UnitId) -> Result<Unit
             }
         }
     }
-    high.sort_by(|a, b| b.closed_at.cmp(&a.closed_at));
+    high.sort_by_key(|m| std::cmp::Reverse(m.closed_at));
     high.truncate(50);
     Ok(UnitRecord {
         unit_id: unit.get(),

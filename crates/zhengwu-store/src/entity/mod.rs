@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod appeal;
 pub mod appeal_assignment;
+pub mod appeal_attachment;
 pub mod appeal_check;
 pub mod appeal_disposal;
 pub mod appeal_event;

@@ -1,6 +1,7 @@
 //! Routing rules of appeals by topic and area: which unit leads (and which co-units help) for
 //! a branch of the topic tree, in one sub-district or everywhere, and whether an appeal that
-//! matches is dispatched at intake without waiting for the dispatcher.
+//! matches is dispatched at intake without waiting for the dispatcher. And the files callers
+//! attach to an appeal (photos, scans), kept once per appeal by their SHA-256.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -19,6 +20,26 @@ enum AppealRoutes {
     AutoDispatch,
     Note,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AppealAttachments {
+    Table,
+    Id,
+    AppealId,
+    FileName,
+    ContentType,
+    Size,
+    Sha256,
+    Bytes,
+    UploadedAt,
+    UploadedBy,
+}
+
+#[derive(DeriveIden)]
+enum Appeals {
+    Table,
+    Id,
 }
 
 #[async_trait::async_trait]
@@ -47,10 +68,44 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(AppealAttachments::Table)
+                .col(big_pk_auto(AppealAttachments::Id))
+                .col(big_integer(AppealAttachments::AppealId))
+                .col(string_len(AppealAttachments::FileName, 120))
+                .col(string_len(AppealAttachments::ContentType, 64))
+                .col(big_integer(AppealAttachments::Size))
+                .col(string_len(AppealAttachments::Sha256, 64))
+                .col(blob(AppealAttachments::Bytes))
+                .col(timestamp_with_time_zone(AppealAttachments::UploadedAt))
+                .col(string_len(AppealAttachments::UploadedBy, 100))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_appeal_attachments_appeal")
+                        .from(AppealAttachments::Table, AppealAttachments::AppealId)
+                        .to(Appeals::Table, Appeals::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_appeal_attachments_appeal_sha")
+                .table(AppealAttachments::Table)
+                .col(AppealAttachments::AppealId)
+                .col(AppealAttachments::Sha256)
+                .unique()
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(AppealAttachments::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(AppealRoutes::Table).to_owned())
             .await
     }

@@ -879,3 +879,79 @@ async fn routing_rules_by_topic_and_area_pick_the_most_specific_and_may_dispatch
     tx.commit().await.unwrap();
     assert_eq!(routing::list(t.db.conn()).await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_kept_once_and_limited() {
+    use zhengwu_store::appeals::attachments;
+    let (t, cal) = setup().await;
+    let topic = leaf(&t.db).await;
+    let now = friday();
+    let png = {
+        let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+        v.extend_from_slice(b"IHDR");
+        v.extend_from_slice(&[0; 17]);
+        v.extend_from_slice(&[0, 0, 0, 0]);
+        v.extend_from_slice(b"IEND");
+        v.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
+        v
+    };
+    let pdf = |n: u8| {
+        let mut v = b"%PDF-1.4\n".to_vec();
+        v.push(n);
+        v.extend_from_slice(b"\n%%EOF\n");
+        v
+    };
+    let tx = t.db.begin_write().await.unwrap();
+    let a = appeals::intake(
+        &tx,
+        new_appeal(&topic.code, Kind::Complaint),
+        &cal,
+        now,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let first = attachments::add(&tx, a.id, "C:\\fakepath\\井盖.png", &png, now, &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.file_name.as_str(), first.content_type.as_str()),
+        ("井盖.png", "image/png")
+    );
+    // The same bytes again: kept once.
+    let again = attachments::add(&tx, a.id, "copy.png", &png, now, &actor())
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    for (name, bytes, want) in [
+        ("photo.jpg", pdf(1), "file_forged:jpg"),
+        ("notes.txt", b"just text".to_vec(), "upload_type:unknown"),
+        ("cut.pdf", pdf(1)[..12].to_vec(), "file_corrupt"),
+        ("empty.pdf", Vec::new(), "file_empty"),
+    ] {
+        let e = attachments::add(&tx, a.id, name, &bytes, now, &actor())
+            .await
+            .unwrap_err();
+        assert_eq!(reason(e), want, "{name}");
+    }
+    for n in 2..=5 {
+        attachments::add(&tx, a.id, &format!("scan{n}.pdf"), &pdf(n), now, &actor())
+            .await
+            .unwrap();
+    }
+    let e = attachments::add(&tx, a.id, "scan6.pdf", &pdf(6), now, &actor())
+        .await
+        .unwrap_err();
+    assert_eq!(reason(e), "too_many_files:5");
+    tx.commit().await.unwrap();
+    let d = appeals::detail(t.db.conn(), a.id).await.unwrap();
+    assert_eq!(d.attachments.len(), 5);
+    let (info, bytes) = attachments::get(t.db.conn(), a.id, first.id).await.unwrap();
+    assert_eq!((info.size as usize, bytes), (png.len(), png.clone()));
+    // Not through another appeal's number.
+    assert!(
+        attachments::get(t.db.conn(), a.id + 1000, first.id)
+            .await
+            .is_err()
+    );
+}

@@ -3,14 +3,19 @@
 //! `/appeal/track`), the hotline operator's fast intake with instant answers
 //! (`/console/appeals/intake`), the dispatcher's lists and an appeal's page with its actions
 //! (`/console/appeals`, `/console/appeals/{id}`), and a unit handler's open appeals
-//! (`/console/appeals/mine`). Every form works without JavaScript; a successful post redirects
-//! (post/redirect/get), a refused one shows the reason next to the form with what was typed.
+//! (`/console/appeals/mine`); and the further tools of the dispatcher and the supervisor:
+//! extension requests (`/console/appeals/extensions`), listed supervision
+//! (`/console/appeals/supervision`), the dispose-first ledger (`/console/appeals/ledger`) and a
+//! unit's orders (`/console/appeals/orders`), look-back checks (`/console/appeals/checks`) and a
+//! unit's record of stars (`/console/appeals/record`). Every form works without JavaScript; a
+//! successful post redirects (post/redirect/get), a refused one shows the reason next to the
+//! form with what was typed.
 
 use std::collections::HashMap;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use zhengwu_core::Calendar;
 use zhengwu_core::booking::local_date_minute;
@@ -37,6 +42,30 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/appeals", get(console::list_page))
         .route("/console/appeals/mine", get(console::mine_page))
+        .route("/console/appeals/extensions", get(console::extensions_page))
+        .route(
+            "/console/appeals/extensions/{id}",
+            post(console::decide_extension),
+        )
+        .route(
+            "/console/appeals/supervision",
+            get(console::supervision_page).post(console::list_topic),
+        )
+        .route(
+            "/console/appeals/supervision/{id}",
+            post(console::supervision_submit),
+        )
+        .route("/console/appeals/ledger", get(console::ledger_page))
+        .route("/console/appeals/ledger.csv", get(console::ledger_csv))
+        .route("/console/appeals/orders", get(console::orders_page))
+        .route("/console/appeals/orders/{id}", post(console::record_order))
+        .route("/console/appeals/checks", get(console::checks_page))
+        .route("/console/appeals/checks/run", post(console::run_checks))
+        .route(
+            "/console/appeals/checks/{id}",
+            post(console::complete_check),
+        )
+        .route("/console/appeals/record", get(console::record_page))
         .route(
             "/console/appeals/{id}",
             get(console::detail_page).post(console::detail_submit),

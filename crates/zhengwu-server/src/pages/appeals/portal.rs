@@ -125,15 +125,33 @@ pub(super) fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// Files the resident's appeal (channel `web`).
+/// Files the resident's appeal (channel `web`) with its photos, in one transaction.
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
     headers: HeaderMap,
     uri: Uri,
-    axum::Form(f): axum::Form<NewForm>,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, ApiError> {
+    let (fields, files) = crate::http::appeals::file_parts(multipart).await?;
+    let field = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let f = NewForm {
+        csrf: field("csrf"),
+        kind: field("kind"),
+        topic: field("topic"),
+        content: field("content"),
+        address: field("address"),
+        caller_name: field("caller_name"),
+        caller_mobile: field("caller_mobile"),
+        filed: None,
+    };
     csrf::verify(&headers, &f.csrf)?;
     let lang = crate::http::lang_from(&uri, &headers);
     let filed = async {
@@ -154,7 +172,7 @@ pub(super) async fn new_submit(
             media_url: None,
             open311_token: None,
         };
-        crate::http::appeals::take_in(&state, new, &caller.actor(&ip), None).await
+        crate::http::appeals::take_in(&state, new, &caller.actor(&ip), None, &files).await
     }
     .await;
     match filed {
