@@ -61,6 +61,74 @@ impl Kind {
 /// Working days a unit has to sign for (签收) an appeal assigned to it.
 pub const SIGN_LIMIT_DAYS: u32 = 1;
 
+/// The time limits in working days: to sign, and to handle each kind. The defaults are the
+/// issue's (sign 1; consultation 2, help 5, complaint, report and suggestion 15); a district
+/// sets its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Limits {
+    pub sign: u32,
+    pub consult: u32,
+    pub help: u32,
+    pub complaint: u32,
+    pub report: u32,
+    pub suggestion: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sign: SIGN_LIMIT_DAYS,
+            consult: Kind::Consult.default_limit_days(),
+            help: Kind::Help.default_limit_days(),
+            complaint: Kind::Complaint.default_limit_days(),
+            report: Kind::Report.default_limit_days(),
+            suggestion: Kind::Suggestion.default_limit_days(),
+        }
+    }
+}
+
+impl Limits {
+    /// The most working days any limit may be.
+    pub const MAX_DAYS: u32 = 60;
+
+    pub fn for_kind(&self, kind: Kind) -> u32 {
+        match kind {
+            Kind::Consult => self.consult,
+            Kind::Help => self.help,
+            Kind::Complaint => self.complaint,
+            Kind::Report => self.report,
+            Kind::Suggestion => self.suggestion,
+        }
+    }
+
+    /// The limits by name (`sign`, then the kinds).
+    pub fn named(&self) -> [(&'static str, u32); 6] {
+        [
+            ("sign", self.sign),
+            ("consult", self.consult),
+            ("help", self.help),
+            ("complaint", self.complaint),
+            ("report", self.report),
+            ("suggestion", self.suggestion),
+        ]
+    }
+
+    /// Sets the limit called `name`; false for an unknown name.
+    pub fn set(&mut self, name: &str, days: u32) -> bool {
+        let slot = match name {
+            "sign" => &mut self.sign,
+            "consult" => &mut self.consult,
+            "help" => &mut self.help,
+            "complaint" => &mut self.complaint,
+            "report" => &mut self.report,
+            "suggestion" => &mut self.suggestion,
+            _ => return false,
+        };
+        *slot = days;
+        true
+    }
+}
+
 /// The state of an appeal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -407,6 +475,16 @@ mod tests {
             DeadlineState::Overdue
         );
         assert_eq!(DeadlineState::Overdue.as_str(), "overdue");
+    }
+
+    #[test]
+    fn limits_default_to_the_issue_and_are_set_by_name() {
+        let mut l = Limits::default();
+        assert_eq!(l.for_kind(Kind::Help), 5);
+        assert_eq!(l.named()[0], ("sign", 1));
+        assert!(l.set("help", 7));
+        assert!(!l.set("chat", 7));
+        assert_eq!(l.for_kind(Kind::Help), 7);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per domain, merged here, with the layers every request
 //! passes through (request id, tracing, problem details, metrics, body limit, panic guard).
 
+pub mod appeal_admin;
 pub mod appeals;
 pub mod applicants;
 pub mod booking;
@@ -64,6 +65,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(booking::router())
         .merge(ratings::router())
         .merge(appeals::router())
+        .merge(appeal_admin::router())
         .merge(supervision::router())
         .merge(health::router())
         .merge(session::router())

@@ -927,13 +927,13 @@ async fn post_request(
     let a = crate::http::appeals::take_in(state, new, &actor, None, &[])
         .await
         .map_err(|e| Refusal::from_api(e, lang))?;
+    let days = appeals::admin::limits(state.db.conn())
+        .await
+        .map_or_else(|_| kind.default_limit_days(), |l| l.for_kind(kind));
     let notice = tf(
         lang,
         "open311.notice",
-        &[
-            ("number", a.number.clone()),
-            ("days", kind.default_limit_days().to_string()),
-        ],
+        &[("number", a.number.clone()), ("days", days.to_string())],
     );
     Ok(V::List(
         "request",

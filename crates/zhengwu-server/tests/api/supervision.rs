@@ -451,3 +451,107 @@ async fn dispose_first_supervision_and_look_back_over_the_api() {
     assert_eq!(done["outcome"], "problem");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn topics_answers_and_limits_are_kept_by_their_editors_only() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let dispatcher = app.login("dispatcher").await;
+    let handler = app.login("handler.spj").await;
+    let put = |cookie: &str, path: &str, body: Value| {
+        let (app, cookie, path) = (&app, cookie.to_owned(), path.to_owned());
+        async move {
+            app.client
+                .put(format!("{}{path}", app.base))
+                .header("cookie", cookie)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let leaf = json!({"code": "x", "name": "共享单车乱停放", "parent_code": "CG01", "lead": "JJD",
+                      "kind": "complaint", "words": ["共享单车"]});
+    assert_problem(
+        put(&dispatcher, "/api/v1/appeals/topics/CG0199", leaf.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let res = put(&admin, "/api/v1/appeals/topics/CG0199", leaf.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let t: Value = res.json().await.unwrap();
+    assert_eq!(
+        (t["code"].as_str(), t["level"].as_i64()),
+        (Some("CG0199"), Some(3))
+    );
+    let bad = json!({"code": "x", "name": "x", "parent_code": "CG01"});
+    let p = assert_problem(
+        put(&admin, "/api/v1/appeals/topics/cg", bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(p["field"], "topic_code");
+    // Answers: dispatchers keep them, handlers read them.
+    let entry = json!({"question": "共享单车乱停放找谁？", "answer": "由交警部门清理，可拨打12345。",
+                       "topic": "CG0199", "words": ["共享单车"]});
+    assert_problem(
+        post(
+            &app,
+            &handler,
+            "/api/v1/appeals/knowledge/entries",
+            entry.clone(),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let res = post(
+        &app,
+        &dispatcher,
+        "/api/v1/appeals/knowledge/entries",
+        entry,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let k: Value = res.json().await.unwrap();
+    let all = get(&app, &handler, "/api/v1/appeals/knowledge/entries").await;
+    assert!(all.as_array().unwrap().iter().any(|e| e["id"] == k["id"]));
+    let res = app
+        .client
+        .delete(format!("{}/api/v1/appeals/topics/CG0199", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    // Limits: read by appeal staff, set by administrators, 1–60.
+    let l = get(&app, &handler, "/api/v1/appeals/limits").await;
+    assert_eq!((l["sign"].as_u64(), l["help"].as_u64()), (Some(1), Some(5)));
+    let mut changed = l.clone();
+    changed["help"] = json!(7);
+    assert_problem(
+        put(&dispatcher, "/api/v1/appeals/limits", changed.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let mut wrong = l.clone();
+    wrong["sign"] = json!(0);
+    let p = assert_problem(
+        put(&admin, "/api/v1/appeals/limits", wrong).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(p["field"], "sign");
+    let res = put(&admin, "/api/v1/appeals/limits", changed).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, &handler, "/api/v1/appeals/limits").await["help"],
+        7
+    );
+    app.stop().await;
+}

@@ -11,6 +11,7 @@
 //! orders and their ledger, listed supervision of frequent topics, look-back checks, and the
 //! public view used by Open311.
 
+pub mod admin;
 pub mod attachments;
 pub mod disposal;
 pub mod extensions;
@@ -139,11 +140,24 @@ pub async fn load_topics(
 /// A knowledge-base entry: a question as callers ask it and the answer given on the spot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct KnowledgeEntry {
+    /// 0 for an entry not stored yet.
+    #[serde(default)]
+    pub id: i64,
     pub question: String,
     pub answer: String,
     /// The topic leaf it belongs to.
     pub topic: String,
     pub words: Vec<String>,
+}
+
+fn knowledge_view(m: appeal_knowledge::Model) -> KnowledgeEntry {
+    KnowledgeEntry {
+        id: m.id,
+        words: serde_json::from_str(&m.words).unwrap_or_default(),
+        question: m.question,
+        answer: m.answer,
+        topic: m.topic_code,
+    }
 }
 
 /// The knowledge-base entries whose question or words share the most with `text`, best first
@@ -162,18 +176,10 @@ pub async fn knowledge_for(
     let mut scored: Vec<(usize, KnowledgeEntry)> = rows
         .into_iter()
         .map(|m| {
-            let words: Vec<String> = serde_json::from_str(&m.words).unwrap_or_default();
-            let mut score = grams(&m.question).intersection(&asked).count();
-            score += words.iter().filter(|w| text.contains(w.as_str())).count() * 3;
-            (
-                score,
-                KnowledgeEntry {
-                    question: m.question,
-                    answer: m.answer,
-                    topic: m.topic_code,
-                    words,
-                },
-            )
+            let k = knowledge_view(m);
+            let mut score = grams(&k.question).intersection(&asked).count();
+            score += k.words.iter().filter(|w| text.contains(w.as_str())).count() * 3;
+            (score, k)
         })
         .filter(|(s, _)| *s >= 2)
         .collect();
@@ -533,7 +539,7 @@ pub async fn intake(
         status: Set(Status::Registered.as_str().into()),
         created_at: Set(now),
         created_by: Set(actor.label.chars().take(100).collect()),
-        due_on: Set(calendar.add_working_days(today, new.kind.default_limit_days())),
+        due_on: Set(calendar.add_working_days(today, admin::limits(tx).await?.for_kind(new.kind))),
         answer: Set(None),
         reply: Set(None),
         replied_at: Set(None),
@@ -646,7 +652,7 @@ pub async fn dispatch(
         }
     }
     let (today, _) = local_date_minute(now);
-    let sign_due = calendar.add_working_days(today, rules::SIGN_LIMIT_DAYS);
+    let sign_due = calendar.add_working_days(today, admin::limits(tx).await?.sign);
     for (u, role) in std::iter::once((lead, Role::Lead)).chain(co.iter().map(|c| (*c, Role::Co))) {
         appeal_assignment::ActiveModel {
             appeal_id: Set(id),

@@ -10,6 +10,7 @@ pub mod appeal_disposal;
 pub mod appeal_event;
 pub mod appeal_extension;
 pub mod appeal_knowledge;
+pub mod appeal_limit;
 pub mod appeal_route;
 pub mod appeal_topic;
 pub mod applicant_session;

@@ -37,6 +37,13 @@ enum AppealAttachments {
 }
 
 #[derive(DeriveIden)]
+enum AppealLimits {
+    Table,
+    Name,
+    Days,
+}
+
+#[derive(DeriveIden)]
 enum Appeals {
     Table,
     Id,
@@ -100,10 +107,20 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(AppealLimits::Table)
+                .col(string_len(AppealLimits::Name, 16).primary_key())
+                .col(integer(AppealLimits::Days))
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(AppealLimits::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(AppealAttachments::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(AppealRoutes::Table).to_owned())

@@ -955,3 +955,158 @@ async fn attachments_are_checked_by_content_kept_once_and_limited() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn administrators_edit_the_topic_tree_the_knowledge_base_and_the_limits() {
+    use zhengwu_core::appeal::Limits;
+    use zhengwu_store::appeals::KnowledgeEntry;
+    use zhengwu_store::appeals::admin::{self, TopicInput};
+    let (t, cal) = setup().await;
+    let now = friday();
+    let input = |code: &str, parent: Option<&str>, lead: Option<&str>| TopicInput {
+        code: code.into(),
+        name: "新分类".into(),
+        parent_code: parent.map(str::to_owned),
+        lead: lead.map(str::to_owned),
+        co: vec![],
+        kind: None,
+        words: vec![],
+    };
+    let tx = t.db.begin_write().await.unwrap();
+    for (i, existing, want) in [
+        (input("cg", None, None), None, "topic_code_format"),
+        (input("CG01", Some("CG"), None), None, "exists:CG01"),
+        (input("CG9", Some("CG"), None), None, "topic_code_format"),
+        (input("CG0199", Some("ZZ"), None), None, "unknown:ZZ"),
+        (input("CG99", Some("CG"), Some("CGJ")), None, "leaf_only"),
+        (
+            input("CG0199", Some("CG01"), Some("NOPE")),
+            None,
+            "unknown_unit:NOPE",
+        ),
+        (
+            input("CG0101", Some("SQ01"), None),
+            Some("CG0101"),
+            "topic_code_fixed",
+        ),
+    ] {
+        let e = admin::save_topic(&tx, existing, &i, &actor())
+            .await
+            .unwrap_err();
+        assert_eq!(reason(e), want);
+    }
+    let branch = admin::save_topic(&tx, None, &input("CG99", Some("CG"), None), &actor())
+        .await
+        .unwrap();
+    assert_eq!(branch.level, 2);
+    let made = admin::save_topic(
+        &tx,
+        None,
+        &TopicInput {
+            kind: Some("complaint".into()),
+            co: vec!["SCJ".into()],
+            words: vec!["共享单车".into(), "乱停放".into()],
+            ..input("CG9901", Some("CG99"), Some("CGJ"))
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (made.level, made.lead.as_deref(), made.co.clone()),
+        (3, Some("CGJ"), vec!["SCJ".to_owned()])
+    );
+    // Renamed, lead changed.
+    let renamed = admin::save_topic(
+        &tx,
+        Some("CG9901"),
+        &TopicInput {
+            name: "共享单车乱停放".into(),
+            ..input("CG9901", Some("CG99"), Some("JJD"))
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.lead.as_deref()),
+        ("共享单车乱停放", Some("JJD"))
+    );
+    // An answer on it; then neither the branch nor the leaf can go.
+    let k = admin::save_knowledge(
+        &tx,
+        None,
+        &KnowledgeEntry {
+            id: 0,
+            question: "共享单车乱停放找谁？".into(),
+            answer: "可拨打12345反映，由交警部门处理。".into(),
+            topic: "CG9901".into(),
+            words: vec!["共享单车".into()],
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert!(k.id > 0);
+    let e = admin::delete_topic(&tx, "CG99", &actor())
+        .await
+        .unwrap_err();
+    assert_eq!(reason(e), "in_use:1/0/0/0");
+    let e = admin::delete_topic(&tx, "CG9901", &actor())
+        .await
+        .unwrap_err();
+    assert_eq!(reason(e), "in_use:0/0/1/0");
+    let found = appeals::knowledge_for(&tx, "小区门口共享单车乱停放", 3)
+        .await
+        .unwrap();
+    assert!(found.iter().any(|f| f.id == k.id), "{found:?}");
+    admin::delete_knowledge(&tx, k.id, &actor()).await.unwrap();
+    admin::delete_topic(&tx, "CG9901", &actor()).await.unwrap();
+    admin::delete_topic(&tx, "CG99", &actor()).await.unwrap();
+    assert!(appeals::topic(&tx, "CG99").await.unwrap().is_none());
+    let e = admin::save_knowledge(
+        &tx,
+        None,
+        &KnowledgeEntry {
+            id: 0,
+            question: "问".into(),
+            answer: "答案".into(),
+            topic: "CG01".into(),
+            words: vec![],
+        },
+        &actor(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(reason(e), "length:2-200");
+    // Limits: out of range refused; a help appeal now has 3 working days, signing 2.
+    let mut l = Limits::default();
+    l.help = 0;
+    assert_eq!(
+        reason(admin::set_limits(&tx, &l, &actor()).await.unwrap_err()),
+        "range:1-60"
+    );
+    l.help = 3;
+    l.sign = 2;
+    admin::set_limits(&tx, &l, &actor()).await.unwrap();
+    assert_eq!(admin::limits(&tx).await.unwrap(), l);
+    let topic = leaf(&t.db).await;
+    let a = appeals::intake(
+        &tx,
+        new_appeal(&topic.code, Kind::Help),
+        &cal,
+        now,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 9, 18).unwrap();
+    assert_eq!(a.due_on, cal.add_working_days(day, 3));
+    let cgj = unit(&t.db, "CGJ").await;
+    appeals::dispatch(&tx, a.id, cgj, &[], &cal, None, now, &actor())
+        .await
+        .unwrap();
+    let d = appeals::detail(&tx, a.id).await.unwrap();
+    assert_eq!(d.assignments[0].sign_due_on, cal.add_working_days(day, 2));
+    tx.commit().await.unwrap();
+}
