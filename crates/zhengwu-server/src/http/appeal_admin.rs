@@ -17,9 +17,9 @@ use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::startup::AppState;
 
 /// Who maintains the topic tree and the time limits.
-const ADMINS: &[Role] = &[Role::Admin];
+pub const ADMINS: &[Role] = &[Role::Admin];
 /// Who maintains the knowledge base.
-const KNOWLEDGE_EDITORS: &[Role] = &[Role::Admin, Role::Dispatcher];
+pub const KNOWLEDGE_EDITORS: &[Role] = &[Role::Admin, Role::Dispatcher];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

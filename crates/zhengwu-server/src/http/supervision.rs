@@ -846,7 +846,7 @@ async fn schedule_checks(
 }
 
 /// Who sets the routing rules.
-const ROUTE_EDITORS: &[Role] = &[Role::Admin, Role::Dispatcher];
+pub const ROUTE_EDITORS: &[Role] = &[Role::Admin, Role::Dispatcher];
 
 /// The routing rules by topic and area.
 #[utoipa::path(

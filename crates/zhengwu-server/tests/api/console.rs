@@ -152,6 +152,13 @@ async fn form_posts_without_the_csrf_token_are_refused() {
         "/console/appeals/orders/1",
         "/console/appeals/checks/run",
         "/console/appeals/checks/1",
+        "/console/appeals/settings/topics",
+        "/console/appeals/settings/topics/CG0101",
+        "/console/appeals/settings/knowledge",
+        "/console/appeals/settings/knowledge/1",
+        "/console/appeals/settings/routes",
+        "/console/appeals/settings/routes/1",
+        "/console/appeals/settings/limits",
     ] {
         let res = app
             .client
@@ -227,6 +234,26 @@ async fn role_by_route_matrix() {
         ("/console/appeals/orders", "", StatusCode::SEE_OTHER),
         ("/console/appeals/checks", "", StatusCode::SEE_OTHER),
         ("/console/appeals/record", "", StatusCode::SEE_OTHER),
+        (
+            "/console/appeals/settings/topics",
+            "",
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            "/console/appeals/settings/knowledge",
+            "",
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            "/console/appeals/settings/routes",
+            "",
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            "/console/appeals/settings/limits",
+            "",
+            StatusCode::SEE_OTHER,
+        ),
     ];
     for u in all_staff {
         rows.push(("/api/v1/me", u, StatusCode::OK));
@@ -333,6 +360,20 @@ async fn role_by_route_matrix() {
             ok_if(read_all || handler),
         ));
         rows.push(("/console/appeals/record", u, ok_if(read_all || handler)));
+        // The hotline's settings: read by those who read every appeal (READ_ALL); who may
+        // change what is tested with the forms.
+        for path in [
+            "/console/appeals/settings/topics",
+            "/console/appeals/settings/topics?edit=CG0101",
+            "/console/appeals/settings/topics?parent=CG01",
+            "/console/appeals/settings/knowledge",
+            "/console/appeals/settings/knowledge?topic=CG01",
+            "/console/appeals/settings/routes",
+            "/console/appeals/settings/routes?edit=1",
+            "/console/appeals/settings/limits",
+        ] {
+            rows.push((path, u, ok_if(read_all)));
+        }
     }
     // API tokens hold one role like staff do.
     let district = zhengwu_store::org::find_by_code(app.db.db.conn(), "GX")
@@ -739,4 +780,195 @@ async fn appeal_tool_forms_by_role_and_the_cost_in_yuan() {
         .await
         .unwrap();
     assert!(page.contains("共 1 条，费用合计 1,234.50 元"), "{page}");
+}
+
+/// The hotline's settings as posted by a browser: the topic tree and the time limits are the
+/// administrator's, the knowledge base and the routing rules also the dispatcher's; a
+/// supervisor or a unit handler changes nothing. Refusals are said beside the form with what
+/// was typed, and a rule added on the page dispatches an appeal taken in within its area.
+#[tokio::test]
+async fn hotline_settings_forms_by_role_and_refusals_in_place() {
+    let app = spawn_app().await;
+    let token = "cd".repeat(32);
+    let mut cookies = std::collections::HashMap::new();
+    for user in ["admin", "dispatcher", "supervisor", "handler.ls"] {
+        let session = app.login(user).await;
+        cookies.insert(user, format!("{session}; zw_csrf={token}"));
+    }
+    let form = |who: &str, path: &str, fields: &[(&str, &str)]| {
+        let mut body: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
+        body.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookies[who])
+            .form(&body)
+            .send()
+    };
+    let topics = "/console/appeals/settings/topics";
+    let leaf = [
+        ("parent", "CG01"),
+        ("code", "CG0190"),
+        ("name", "共享单车乱停放"),
+        ("lead", "CGJ"),
+        ("co", "JJD"),
+        ("kind", "complaint"),
+        ("words", "共享单车，乱停、堵门口"),
+    ];
+    let knowledge = "/console/appeals/settings/knowledge";
+    let entry = [
+        ("topic", "CG0190"),
+        ("question", "共享单车堵在小区门口怎么办？"),
+        (
+            "answer",
+            "可拨打12345反映，城管将通知运营企业在2小时内清运。",
+        ),
+        ("words", "共享单车、堵门口"),
+    ];
+    let routes = "/console/appeals/settings/routes";
+    let rule = [
+        ("topic_prefix", "CG0190"),
+        ("area", "QXL"),
+        ("lead", "QXL"),
+        ("co", "CGJ"),
+        ("auto_dispatch", "1"),
+        ("note", "街道牵头清理"),
+    ];
+    let limits = "/console/appeals/settings/limits";
+    let days = [
+        ("sign", "1"),
+        ("consult", "2"),
+        ("help", "7"),
+        ("complaint", "15"),
+        ("report", "15"),
+        ("suggestion", "15"),
+    ];
+    // Refused to those who may not change them.
+    for (who, path, fields) in [
+        ("dispatcher", topics, &leaf[..]),
+        ("supervisor", topics, &leaf[..]),
+        ("handler.ls", topics, &leaf[..]),
+        (
+            "dispatcher",
+            "/console/appeals/settings/topics/CG0101",
+            &[("action", "save"), ("name", "占道")][..],
+        ),
+        ("supervisor", knowledge, &entry[..]),
+        ("handler.ls", knowledge, &entry[..]),
+        (
+            "supervisor",
+            "/console/appeals/settings/knowledge/1",
+            &[("action", "delete")][..],
+        ),
+        ("supervisor", routes, &rule[..]),
+        ("handler.ls", routes, &rule[..]),
+        (
+            "supervisor",
+            "/console/appeals/settings/routes/1",
+            &[("action", "delete")][..],
+        ),
+        ("dispatcher", limits, &days[..]),
+        ("supervisor", limits, &days[..]),
+    ] {
+        let res = form(who, path, fields).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
+    }
+
+    // The administrator: a code that does not fit its parent is said beside the form, kept.
+    let mut bad = leaf;
+    bad[1] = ("code", "CG99");
+    let res = form("admin", topics, &bad).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("分类编码：一级分类为两个大写字母"), "{html}");
+    assert!(html.contains("value=\"CG99\""), "the code is kept");
+    assert!(
+        html.contains("value=\"共享单车乱停放\""),
+        "the name is kept"
+    );
+    let res = form("admin", topics, &leaf).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let t = zhengwu_store::appeals::topic(app.db.db.conn(), "CG0190")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.lead.as_deref(), Some("CGJ"));
+    assert_eq!(t.co, ["JJD"]);
+    assert_eq!(t.words, ["共享单车", "乱停", "堵门口"]);
+    // A topic in use is not deleted: the store's words, beside the topic's form.
+    let res = form(
+        "admin",
+        "/console/appeals/settings/topics/CG01",
+        &[("action", "delete")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("仍在使用，不能删除"));
+
+    // The dispatcher keeps the knowledge base and the rules.
+    let res = form("dispatcher", knowledge, &entry).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = form(
+        "dispatcher",
+        knowledge,
+        &[("question", "没有分类的问题"), ("answer", "答复")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请选择所属分类"), "{html}");
+    assert!(html.contains("没有分类的问题"), "the question is kept");
+    let res = form("dispatcher", routes, &rule).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The same topic and area twice is refused by the store's rule.
+    let res = form("dispatcher", routes, &rule).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("在这个区域已有分派规则"));
+    let res = form(
+        "dispatcher",
+        "/console/appeals/settings/knowledge/999999",
+        &[("action", "delete")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The administrator sets the limits; 0 is refused beside its field, what was typed kept.
+    let mut zero = days;
+    zero[2] = ("help", "0");
+    let res = form("admin", limits, &zero).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("求助办理时限：应在 1-60 之间"), "{html}");
+    assert!(
+        html.contains("name=\"help\" inputmode=\"numeric\" size=\"4\" maxlength=\"4\" value=\"0\"")
+    );
+    let res = form("admin", limits, &days).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let l = zhengwu_store::appeals::admin::limits(app.db.db.conn())
+        .await
+        .unwrap();
+    assert_eq!(l.help, 7);
+
+    // An appeal on the new topic near 七贤岭街道's office goes to the street at intake.
+    let res = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .header("cookie", &cookies["dispatcher"])
+        .json(&serde_json::json!({
+            "kind": "complaint", "topic": "CG0190",
+            "content": "共享单车堵在小区门口，进出不便。",
+            "lat": 38.8616, "lng": 121.5251,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let a: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(a["status"], "dispatched", "{a}");
 }

@@ -67,7 +67,7 @@ pub async fn save_topic(
     t: &TopicInput,
     actor: &Actor,
 ) -> Result<Topic> {
-    let name = check_text("name", &t.name, 1, 50)?;
+    let name = check_text("topic_name", &t.name, 1, 50)?;
     let (code, parent, level) = match existing {
         Some(code) => {
             let old = topic(tx, code)

@@ -1,6 +1,7 @@
 //! Look back (回头看, M4.9): on a schedule, closed appeals are sampled for a check of the
 //! effect, appeals in progress past three quarters of their time get a progress check, and
-//! appeals a return visit found unresolved get a check of the reason. Each check is a task
+//! appeals a recent return visit found unresolved get a check of the reason (the window is
+//! the same as for the sample: `closed_within_days`). Each check is a task
 //! for the appeal's lead unit, with a deadline and an outcome. Scheduling is idempotent: an
 //! appeal gets at most one check of each kind.
 
@@ -120,11 +121,12 @@ pub async fn schedule(
             wanted.push((m.id, "progress"));
         }
     }
-    // Reason: a return visit found it unresolved.
+    // Reason: a return visit in the same window found it unresolved.
     let unresolved: Vec<i64> = appeal::Entity::find()
         .select_only()
         .column(appeal::Column::Id)
         .filter(appeal::Column::Resolved.eq(false))
+        .filter(appeal::Column::UpdatedAt.gte(since))
         .into_tuple()
         .all(tx)
         .await?;

@@ -1080,14 +1080,19 @@ async fn administrators_edit_the_topic_tree_the_knowledge_base_and_the_limits() 
     .unwrap_err();
     assert_eq!(reason(e), "length:2-200");
     // Limits: out of range refused; a help appeal now has 3 working days, signing 2.
-    let mut l = Limits::default();
-    l.help = 0;
+    let l = Limits {
+        help: 0,
+        ..Limits::default()
+    };
     assert_eq!(
         reason(admin::set_limits(&tx, &l, &actor()).await.unwrap_err()),
         "range:1-60"
     );
-    l.help = 3;
-    l.sign = 2;
+    let l = Limits {
+        help: 3,
+        sign: 2,
+        ..Limits::default()
+    };
     admin::set_limits(&tx, &l, &actor()).await.unwrap();
     assert_eq!(admin::limits(&tx).await.unwrap(), l);
     let topic = leaf(&t.db).await;

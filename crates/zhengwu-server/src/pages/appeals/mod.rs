@@ -7,9 +7,10 @@
 //! extension requests (`/console/appeals/extensions`), listed supervision
 //! (`/console/appeals/supervision`), the dispose-first ledger (`/console/appeals/ledger`) and a
 //! unit's orders (`/console/appeals/orders`), look-back checks (`/console/appeals/checks`) and a
-//! unit's record of stars (`/console/appeals/record`). Every form works without JavaScript; a
-//! successful post redirects (post/redirect/get), a refused one shows the reason next to the
-//! form with what was typed.
+//! unit's record of stars (`/console/appeals/record`); and the hotline's settings — the topic
+//! tree, the knowledge base, routing rules and time limits (`/console/appeals/settings/…`).
+//! Every form works without JavaScript; a successful post redirects (post/redirect/get), a
+//! refused one shows the reason next to the form with what was typed.
 
 use std::collections::HashMap;
 
@@ -66,6 +67,34 @@ pub fn router() -> Router<AppState> {
             post(console::complete_check),
         )
         .route("/console/appeals/record", get(console::record_page))
+        .route(
+            "/console/appeals/settings/topics",
+            get(console::topics_page).post(console::add_topic),
+        )
+        .route(
+            "/console/appeals/settings/topics/{code}",
+            post(console::topic_submit),
+        )
+        .route(
+            "/console/appeals/settings/knowledge",
+            get(console::knowledge_page).post(console::add_knowledge),
+        )
+        .route(
+            "/console/appeals/settings/knowledge/{id}",
+            post(console::knowledge_submit),
+        )
+        .route(
+            "/console/appeals/settings/routes",
+            get(console::routes_page).post(console::add_route),
+        )
+        .route(
+            "/console/appeals/settings/routes/{id}",
+            post(console::route_submit),
+        )
+        .route(
+            "/console/appeals/settings/limits",
+            get(console::limits_page).post(console::save_limits),
+        )
         .route(
             "/console/appeals/{id}",
             get(console::detail_page).post(console::detail_submit),

@@ -1,8 +1,9 @@
 //! The staff's side, one module per role: the hotline operator's intake with instant answers
 //! (`intake`); the dispatcher's lists and extension requests (`dispatcher`); a unit handler's
 //! open appeals, dispose-first orders and record (`unit`); the supervisor's listed supervision
-//! and dispose-first ledger (`supervisor`); look-back checks for both (`checks`); and one
-//! appeal with its actions by state and role (`detail`).
+//! and dispose-first ledger (`supervisor`); look-back checks for both (`checks`); one appeal
+//! with its actions by state and role (`detail`); and the hotline's settings kept by
+//! administrators and dispatchers (`settings`).
 
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +21,7 @@ mod detail;
 mod dispatcher;
 mod intake;
 mod money;
+mod settings;
 mod supervisor;
 mod unit;
 
@@ -27,6 +29,10 @@ pub(super) use checks::{checks_page, complete_check, run_checks};
 pub(super) use detail::{detail_page, detail_submit};
 pub(super) use dispatcher::{decide_extension, extensions_page, list_page};
 pub(super) use intake::{intake_page, intake_submit};
+pub(super) use settings::{
+    add_knowledge, add_route, add_topic, knowledge_page, knowledge_submit, limits_page,
+    route_submit, routes_page, save_limits, topic_submit, topics_page,
+};
 pub(super) use supervisor::{
     ledger_csv, ledger_page, list_topic, supervision_page, supervision_submit,
 };
@@ -193,7 +199,7 @@ fn menu(caller: &Caller, w: &Words, current: &str) -> Menu {
     use crate::http::appeals::{DISPATCH, HANDLERS, READ_ALL};
     let read_all = caller.require(READ_ALL).is_ok();
     let handler = caller.require(HANDLERS).is_ok();
-    let pages: [(&'static str, &str, bool); 9] = [
+    let pages: [(&'static str, &str, bool); 10] = [
         (
             "/console/appeals/intake",
             "appeal.intake.title",
@@ -227,6 +233,7 @@ fn menu(caller: &Caller, w: &Words, current: &str) -> Menu {
             "appeal.star.record.title",
             read_all || handler,
         ),
+        (settings::HOME, "appeal.settings.title", read_all),
     ];
     Menu {
         items: pages
