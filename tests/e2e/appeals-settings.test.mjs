@@ -8,7 +8,8 @@
 // axe and for untranslated keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
+import { startServer, launchBrowser } from './server.mjs';
+import { staffKit } from './staff.mjs';
 
 let server;
 let browser;
@@ -31,43 +32,10 @@ const TOPIC = '共享单车乱停放';
 /** The code the administrator gave the new topic (set by the first test). */
 let code;
 
-async function newPage() {
-  const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  return context.newPage();
-}
+const { newPage, staffPage, assertGood, button, submit, fact, notice, refusal } = staffKit(() => browser, () => server);
 
-/** axe finds nothing serious, and no message key shows instead of its text. */
-async function assertGood(page, what) {
-  assert.deepEqual(await seriousViolations(page), [], `axe on ${what}`);
-  const text = await page.locator('body').innerText();
-  const raw = text.match(/\b(?:appeal|reason|field|error|page|punct)\.[a-z_.0-9]+/);
-  assert.equal(raw, null, `untranslated key on ${what}: ${raw}`);
-}
 
-async function staffPage(username) {
-  const page = await newPage();
-  await page.goto(server.base + '/console/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(server.base + '/console');
-  return page;
-}
 
-const button = (page, name) => page.getByRole('button', { name, exact: true });
-
-/** Clicks and waits for the page the server answers with. */
-async function submit(page, locator) {
-  const [response] = await Promise.all([page.waitForNavigation(), locator.click()]);
-  return response;
-}
-
-function fact(page, term) {
-  return page.locator('dl.facts dt', { hasText: term }).first().locator('xpath=following-sibling::dd[1]').innerText();
-}
-
-const notice = (page) => page.locator('.notice').innerText();
-const refusal = (page) => page.locator('.error-summary').innerText();
 
 /** Opens the hotline settings from the appeals menu, then one of its pages by its tab. */
 async function openSettings(page, tab) {

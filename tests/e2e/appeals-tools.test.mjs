@@ -9,7 +9,8 @@
 // beside the form with what was typed. Every page is checked with axe and for untranslated keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
+import { startServer, launchBrowser } from './server.mjs';
+import { staffKit } from './staff.mjs';
 
 let server;
 let browser;
@@ -27,43 +28,10 @@ after(async () => {
 const SPJ = '行政审批局';
 const LS = '凌水街道';
 
-async function newPage() {
-  const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  return context.newPage();
-}
+const { newPage, staffPage, assertGood, button, submit, fact, notice, refusal } = staffKit(() => browser, () => server);
 
-/** axe finds nothing serious, and no message key shows instead of its text. */
-async function assertGood(page, what) {
-  assert.deepEqual(await seriousViolations(page), [], `axe on ${what}`);
-  const text = await page.locator('body').innerText();
-  const raw = text.match(/\b(?:appeal|reason|field|error|page)\.[a-z_.0-9]+/);
-  assert.equal(raw, null, `untranslated key on ${what}: ${raw}`);
-}
 
-async function staffPage(username) {
-  const page = await newPage();
-  await page.goto(server.base + '/console/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(server.base + '/console');
-  return page;
-}
 
-const button = (page, name) => page.getByRole('button', { name, exact: true });
-
-/** Clicks and waits for the page the server answers with. */
-async function submit(page, locator) {
-  const [response] = await Promise.all([page.waitForNavigation(), locator.click()]);
-  return response;
-}
-
-function fact(page, term) {
-  return page.locator('dl.facts dt', { hasText: term }).first().locator('xpath=following-sibling::dd[1]').innerText();
-}
-
-const notice = (page) => page.locator('.notice').innerText();
-const refusal = (page) => page.locator('.error-summary').innerText();
 const statusTag = (page) => page.locator('h1 .tag').first().innerText();
 
 /** A resident's appeal on the portal; its number. */
