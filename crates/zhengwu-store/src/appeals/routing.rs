@@ -19,7 +19,7 @@ use zhengwu_core::Calendar;
 use zhengwu_core::appeal::Status;
 use zhengwu_core::ids::UnitId;
 
-use super::{Appeal, check_text, handling_unit, locked};
+use super::{Appeal, check_text, handling_unit};
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{appeal_route, appeal_topic};
 use crate::org::{self, Location, UnitKind};
@@ -316,7 +316,6 @@ pub async fn dispatch_by_rule(
     let Some(rule) = r.rule.filter(|_| r.auto_dispatch) else {
         return Ok(appeal);
     };
-    locked(tx, appeal.id).await?;
     let actor = Actor::system(&format!("routing rule {rule}"));
     super::dispatch(
         tx,
