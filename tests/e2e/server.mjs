@@ -30,6 +30,8 @@ export async function startServer(extraArgs = []) {
       // The demo year of appeals is left out: the pages are tested on the appeals the tests
       // take in (ZHENGWU_DEMO_APPEALS=N in the environment puts it back).
       ZHENGWU_DEMO_APPEALS: process.env.ZHENGWU_DEMO_APPEALS || '0',
+      // Likewise the demo's cases: the tests make their own.
+      ZHENGWU_DEMO_CASES: process.env.ZHENGWU_DEMO_CASES || '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

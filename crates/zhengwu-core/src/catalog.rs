@@ -120,6 +120,102 @@ pub struct Item {
     pub fees: Vec<Fee>,
     pub faqs: Vec<Faq>,
     pub materials: Vec<Material>,
+    /// The fields of the application form; empty for the standard form of its service object
+    /// ([`Item::form_fields`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub form: Vec<FormField>,
+    /// 秒批: approved by the machine when every check of an application passes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instant_approval: bool,
+    /// A bundle (一件事) starts one sub-case for each of these items, in parallel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundle: Vec<String>,
+}
+
+/// The kinds of form field.
+pub const FIELD_KINDS: [&str; 7] = [
+    "text",
+    "number",
+    "date",
+    "id_number",
+    "credit_code",
+    "mobile",
+    "choice",
+];
+
+/// A field of an item's application form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormField {
+    /// ASCII, e.g. `applicant_name`.
+    pub key: String,
+    pub label: String,
+    /// One of [`FIELD_KINDS`].
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+    /// Bounds of a number; a date's earliest and latest are not bounded here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// The values of a choice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// A date that must not have passed (a licence's or an ID card's validity).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expires: bool,
+    /// Must equal the applicant's name (the consistency check).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub applicant_name: bool,
+}
+
+impl FormField {
+    fn new(key: &str, label: &str, kind: &str) -> Self {
+        Self {
+            key: key.into(),
+            label: label.into(),
+            kind: kind.into(),
+            required: true,
+            min: None,
+            max: None,
+            options: Vec::new(),
+            expires: false,
+            applicant_name: false,
+        }
+    }
+}
+
+/// The standard form of a citizen's application: name, ID number and its validity, mobile.
+pub fn citizen_form() -> Vec<FormField> {
+    vec![
+        FormField {
+            applicant_name: true,
+            ..FormField::new("applicant_name", "申请人姓名", "text")
+        },
+        FormField::new("id_number", "公民身份号码", "id_number"),
+        FormField {
+            expires: true,
+            required: false,
+            ..FormField::new("id_valid_until", "身份证有效期至", "date")
+        },
+        FormField::new("mobile", "联系电话", "mobile"),
+    ]
+}
+
+/// The standard form of an enterprise's application: its name and credit code, the legal
+/// representative and a mobile.
+pub fn enterprise_form() -> Vec<FormField> {
+    vec![
+        FormField {
+            applicant_name: true,
+            ..FormField::new("applicant_name", "单位名称", "text")
+        },
+        FormField::new("credit_code", "统一社会信用代码", "credit_code"),
+        FormField::new("legal_rep", "法定代表人", "text"),
+        FormField::new("id_number", "法定代表人身份号码", "id_number"),
+        FormField::new("mobile", "联系电话", "mobile"),
+    ]
 }
 
 /// What is wrong with an item, for the person who wrote it.
@@ -195,7 +291,46 @@ impl Item {
                 return err("materials", format!("unknown_check:{c}"));
             }
         }
+        let mut keys = std::collections::HashSet::new();
+        for f in &self.form {
+            if f.key.is_empty()
+                || f.key.len() > 40
+                || !f
+                    .key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
+                || !keys.insert(f.key.as_str())
+            {
+                return err("form", format!("field_key:{}", f.key));
+            }
+            if f.label.trim().is_empty() || !FIELD_KINDS.contains(&f.kind.as_str()) {
+                return err("form", format!("field_kind:{}", f.key));
+            }
+            if f.kind == "choice" && f.options.is_empty() {
+                return err("form", format!("field_options:{}", f.key));
+            }
+            if let (Some(a), Some(b)) = (f.min, f.max)
+                && a > b
+            {
+                return err("form", format!("field_range:{}", f.key));
+            }
+        }
+        if self.bundle.iter().any(|c| c == &self.code) {
+            return err("bundle", "bundle_self".into());
+        }
         Ok(())
+    }
+
+    /// The fields of its application form: its own, or the standard form of its service
+    /// object (the enterprise's when enterprises may apply, else the citizen's).
+    pub fn form_fields(&self) -> Vec<FormField> {
+        if !self.form.is_empty() {
+            self.form.clone()
+        } else if self.for_enterprises() {
+            enterprise_form()
+        } else {
+            citizen_form()
+        }
     }
 
     /// Whether a citizen may do it, and whether an enterprise may.

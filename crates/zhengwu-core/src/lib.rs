@@ -6,6 +6,7 @@ pub mod appeal;
 pub mod audit;
 pub mod booking;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod files;
 pub mod hours;

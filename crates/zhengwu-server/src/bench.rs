@@ -297,6 +297,7 @@ impl BenchApp {
         let mut config = crate::config::Config::for_data_dir(&dir);
         config.demo_forms = false;
         config.demo_appeals = 0;
+        config.demo_cases = 0;
         let password =
             zhengwu_core::secret::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
         config.demo_password = Some(crate::config::Secret::new(&password));

@@ -77,6 +77,14 @@ pub enum Command {
         #[command(subcommand)]
         what: GenWhat,
     },
+    /// Cases (办件): `zhengwu cases figures` prints the share of materials applicants no
+    /// longer bring and the working time from acceptance to decision, per item and department.
+    Cases {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: CasesAction,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Measurements behind docs/benchmarks.md.
@@ -169,7 +177,29 @@ pub enum RulesAction {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CasesAction {
+    /// The figures of shared materials and decision times, computed from the cases.
+    Figures {
+        /// How many items to list (the most applied for first).
+        #[arg(long, default_value_t = 15)]
+        items: usize,
+        /// Print the whole report as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum GenWhat {
+    /// Cases (办件) across the catalog's items and every state over the last weeks, through
+    /// the store's own moves, into a database that holds the demo district (loaded first if
+    /// empty).
+    Cases {
+        #[arg(long, default_value_t = 400)]
+        count: u64,
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+    },
     /// A year of citizen appeals with the topics' weights and seasons, their units and
     /// outcomes, into a database that holds the demo district (loaded first if empty).
     Appeals {
@@ -285,6 +315,57 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// The database of `args`, with the demo district loaded first when it is empty.
+async fn demo_database(args: &DbArgs) -> anyhow::Result<zhengwu_store::Db> {
+    let demo_password = args.resolve()?.0.demo_password;
+    let db = open_database(args).await?;
+    if zhengwu_store::demo::is_empty(db.conn()).await? {
+        zhengwu_store::demo::load(&db).await?;
+        crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
+        zhengwu_store::demo::create_applicants(&db).await?;
+    }
+    Ok(db)
+}
+
+/// The figures of cases as a plain table: all, per department, the top `items` items.
+fn figures_table(r: &zhengwu_store::cases::figures::Report, items: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let line = |out: &mut String, f: &zhengwu_store::cases::figures::Figures| {
+        let _ = writeln!(
+            out,
+            "{:<34} {:>6} {:>6} {:>7.1}% {:>6} {:>8.2} {:>8.2} {:>7.1}%",
+            f.name.chars().take(16).collect::<String>(),
+            f.cases,
+            f.materials,
+            f.shared_share * 100.0,
+            f.decided,
+            f.mean_days_to_decision,
+            f.mean_legal_days,
+            f.faster_than_legal * 100.0
+        );
+    };
+    let head = format!(
+        "{:<34} {:>6} {:>6} {:>8} {:>6} {:>8} {:>8} {:>8}\n",
+        "", "cases", "mats", "shared", "decid", "days", "legal", "faster"
+    );
+    let mut all = r.all.clone();
+    all.name = "ALL".into();
+    out.push_str(&head);
+    line(&mut out, &all);
+    out.push_str("\nper department\n");
+    out.push_str(&head);
+    for f in &r.departments {
+        line(&mut out, f);
+    }
+    out.push_str("\nper item (most applied for)\n");
+    out.push_str(&head);
+    for f in r.items.iter().take(items) {
+        line(&mut out, f);
+    }
+    out
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -310,14 +391,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zhengwu_store::demo::create_applicants(&db).await?;
         }
         Command::Gen { db, what } => match what {
+            GenWhat::Cases { count, seed } => {
+                let db = demo_database(&db).await?;
+                let started = std::time::Instant::now();
+                let s = zhengwu_store::demo::cases_gen::generate_cases(
+                    &db,
+                    count,
+                    seed,
+                    chrono::Utc::now(),
+                )
+                .await?;
+                println!(
+                    "{} cases ({} company setups, {} approved instantly, {} decided, {} open, {} rated) in {:.1} s",
+                    s.cases,
+                    s.bundles,
+                    s.instant,
+                    s.decided,
+                    s.open,
+                    s.rated,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             GenWhat::Appeals { count, year, seed } => {
-                let demo_password = db.resolve()?.0.demo_password;
-                let db = open_database(&db).await?;
-                if zhengwu_store::demo::is_empty(db.conn()).await? {
-                    zhengwu_store::demo::load(&db).await?;
-                    crate::startup::demo_accounts(&db, demo_password.as_ref()).await?;
-                    zhengwu_store::demo::create_applicants(&db).await?;
-                }
+                let db = demo_database(&db).await?;
                 let started = std::time::Instant::now();
                 let mut last = std::time::Instant::now();
                 let s = zhengwu_store::demo::appeals_gen::generate_appeals(
@@ -355,6 +451,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         },
+        Command::Cases {
+            db,
+            action: CasesAction::Figures { items, json },
+        } => {
+            let db = open_database(&db).await?;
+            let cal = zhengwu_store::calendar::load(db.conn()).await?;
+            let r = zhengwu_store::cases::figures::report(
+                db.conn(),
+                &cal,
+                &crate::http::cases::hours(),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", figures_table(&r, items));
+            }
+        }
         Command::Calendar { db, action } => {
             let db = open_database(&db).await?;
             calendar(&db, action).await?;

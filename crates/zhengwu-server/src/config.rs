@@ -52,6 +52,9 @@ pub struct Config {
     /// With the demo, a year of synthetic hotline appeals made in the background on the first
     /// start (`--demo-appeals`; 0: none).
     pub demo_appeals: u64,
+    /// With the demo, a few hundred cases (办件) across items and states, made in the
+    /// background on the first start (`--demo-cases`; 0: none).
+    pub demo_cases: u64,
     pub log_format: LogFormat,
     pub notify: NotifyConfig,
     /// Largest request body accepted, in bytes.
@@ -176,6 +179,7 @@ impl Config {
             demo: true,
             demo_forms: true,
             demo_appeals: 50_000,
+            demo_cases: 400,
             log_format: LogFormat::Text,
             notify: NotifyConfig::default(),
             max_body_bytes: 1 << 20,
@@ -217,6 +221,7 @@ pub struct FileConfig {
     pub database_url: Option<Secret>,
     pub no_demo: Option<bool>,
     pub demo_appeals: Option<u64>,
+    pub demo_cases: Option<u64>,
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
     pub max_upload_bytes: Option<usize>,
@@ -325,6 +330,10 @@ pub struct ServeArgs {
     /// background while the appeals are still empty (default 50,000; 0: none).
     #[arg(long, env = "ZHENGWU_DEMO_APPEALS", value_name = "N")]
     pub demo_appeals: Option<u64>,
+    /// With the demo, how many cases (办件) across items and states to make in the background
+    /// while there are none (default 400; 0: none).
+    #[arg(long, env = "ZHENGWU_DEMO_CASES", value_name = "N")]
+    pub demo_cases: Option<u64>,
     /// Log format.
     #[arg(long, env = "ZHENGWU_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -481,6 +490,10 @@ impl ServeArgs {
         if let Some(n) = self.demo_appeals.or(file.demo_appeals) {
             anyhow::ensure!(n <= 10_000_000, "demo_appeals must be at most 10,000,000");
             c.demo_appeals = n;
+        }
+        if let Some(n) = self.demo_cases.or(file.demo_cases) {
+            anyhow::ensure!(n <= 100_000, "demo_cases must be at most 100,000");
+            c.demo_cases = n;
         }
         if let Some(f) = self.log_format {
             c.log_format = f;

@@ -223,6 +223,7 @@ impl Application {
         let sweeper = tokio::spawn(booking_sweep(state.clone(), shutdown_tx.subscribe()));
         let appeals_sweeper = tokio::spawn(appeals_sweep(state.clone(), shutdown_tx.subscribe()));
         let demo_year = tokio::spawn(demo_year(state.clone(), shutdown_tx.subscribe()));
+        let demo_cases = tokio::spawn(demo_cases(state.clone(), shutdown_tx.subscribe()));
         let addr = listener.local_addr()?;
         tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "zhengwu is listening");
         let mut rx = shutdown_tx.subscribe();
@@ -246,6 +247,7 @@ impl Application {
         let _ = sweeper.await;
         let _ = appeals_sweeper.await;
         let _ = demo_year.await;
+        let _ = demo_cases.await;
         state.db.clone().close().await.ok();
         Ok(())
     }
@@ -350,6 +352,37 @@ async fn demo_year(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// With the demo and no cases yet: makes the demo's cases (a few hundred, across items and
+/// states, over the last weeks) in the background so the server answers at once.
+async fn demo_cases(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let n = state.config.demo_cases;
+    if !state.config.demo || n == 0 {
+        return;
+    }
+    let none = zhengwu_store::cases::count(state.db.conn()).await;
+    if !matches!(none, Ok(0)) {
+        return;
+    }
+    let started = Instant::now();
+    let work =
+        zhengwu_store::demo::cases_gen::generate_cases(&state.db, n, 20261128, chrono::Utc::now());
+    tokio::select! {
+        _ = shutdown.wait_for(|v| *v) => {}
+        r = work => match r {
+            Ok(s) => tracing::info!(
+                cases = s.cases,
+                bundles = s.bundles,
+                instant = s.instant,
+                decided = s.decided,
+                open = s.open,
+                secs = started.elapsed().as_secs_f64(),
+                "made the demo cases"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not make the demo cases"),
+        }
+    }
+}
+
 /// One appeals sweep; returns (topics listed, look-back checks made by kind).
 pub async fn appeals_sweep_once(state: &AppState) -> anyhow::Result<(usize, [u32; 3])> {
     use zhengwu_store::appeals::{lookback, supervision};
@@ -388,8 +421,23 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
         },
     )
     .await?;
+    // Cases at 75 % of their limit, and past it: the department and its supervisors are told.
+    let calendar = state.calendar();
+    let hours = crate::http::cases::hours();
+    let system = zhengwu_store::audit::Actor::system("cases sweep");
+    let warned = zhengwu_store::cases::sweep(
+        &tx,
+        &zhengwu_store::cases::Ctx {
+            calendar: &calendar,
+            hours: &hours,
+            now,
+            actor: &system,
+            sink,
+        },
+    )
+    .await?;
     tx.commit().await?;
-    if sent > 0 {
+    if sent + warned > 0 {
         state.outbox_wake.notify_one();
     }
     Ok((no_shows, sent))

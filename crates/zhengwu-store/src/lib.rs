@@ -7,6 +7,7 @@ pub mod applicants;
 pub mod audit;
 pub mod booking;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 mod db;
 pub mod demo;

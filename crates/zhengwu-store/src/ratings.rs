@@ -40,7 +40,10 @@ pub const REASONS: [&str; 8] = [
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Rating {
     pub id: i64,
-    pub ticket_id: i64,
+    /// The queue ticket rated, or
+    pub ticket_id: Option<i64>,
+    /// the case rated (one ratings domain for every service event).
+    pub case_id: Option<i64>,
     pub site_id: i64,
     pub counter_id: Option<i64>,
     /// The unit rated: the counter's window, or the site.
@@ -59,6 +62,7 @@ fn view(m: rating::Model, rectification_id: Option<i64>) -> Rating {
     Rating {
         id: m.id,
         ticket_id: m.ticket_id,
+        case_id: m.case_id,
         site_id: m.site_id,
         counter_id: m.counter_id,
         unit_id: m.unit_id,
@@ -81,16 +85,28 @@ pub struct NewRating {
     pub channel: String,
 }
 
-/// Records the rating of a finished service, once per ticket; a bad one opens a rectification
-/// due `rectify_days` working days later.
-pub async fn rate(
-    tx: &impl ConnectionTrait,
-    new: NewRating,
-    calendar: &Calendar,
-    rectify_days: u32,
-    now: DateTime<Utc>,
-    actor: &Actor,
-) -> Result<Rating> {
+/// A rating's level, reasons, comment and channel, whatever it rates.
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub level: RatingLevel,
+    pub reasons: Vec<String>,
+    pub comment: Option<String>,
+    pub channel: String,
+}
+
+impl From<&NewRating> for Score {
+    fn from(n: &NewRating) -> Self {
+        Self {
+            level: n.level,
+            reasons: n.reasons.clone(),
+            comment: n.comment.clone(),
+            channel: n.channel.clone(),
+        }
+    }
+}
+
+/// Checks a rating's channel, reasons and comment; returns the comment trimmed.
+fn checked(new: &Score) -> Result<Option<String>> {
     if !CHANNELS.contains(&new.channel.as_str()) {
         return Err(StoreError::invalid(
             "channel",
@@ -109,6 +125,132 @@ pub async fn rate(
     if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
         return Err(StoreError::invalid("comment", "length:0-500"));
     }
+    Ok(comment)
+}
+
+/// What is being rated: where, which unit, and the record.
+struct Rated {
+    ticket_id: Option<i64>,
+    case_id: Option<i64>,
+    site_id: i64,
+    counter_id: Option<i64>,
+    unit_id: i64,
+    label: String,
+}
+
+/// Writes a checked rating and, for a bad one, its rectification.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    tx: &impl ConnectionTrait,
+    new: &Score,
+    comment: Option<String>,
+    r: Rated,
+    calendar: &Calendar,
+    rectify_days: u32,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Rating> {
+    let mut reasons = new.reasons.clone();
+    reasons.dedup();
+    let m = rating::ActiveModel {
+        ticket_id: Set(r.ticket_id),
+        case_id: Set(r.case_id),
+        site_id: Set(r.site_id),
+        counter_id: Set(r.counter_id),
+        unit_id: Set(r.unit_id),
+        level: Set(i16::from(new.level.get())),
+        reasons: Set(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".into())),
+        comment: Set(comment),
+        channel: Set(new.channel.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    let mut rect = None;
+    if new.level.is_bad() {
+        let (today, _) = local_date_minute(now);
+        let x = rectification::ActiveModel {
+            rating_id: Set(m.id),
+            unit_id: Set(r.unit_id),
+            site_id: Set(r.site_id),
+            status: Set(OPEN.into()),
+            due_on: Set(calendar.add_working_days(today, rectify_days)),
+            created_at: Set(now),
+            closed_at: Set(None),
+            closed_by: Set(None),
+            resolution: Set(None),
+            ..Default::default()
+        }
+        .insert(tx)
+        .await?;
+        rect = Some(x.id);
+    }
+    audit::append(
+        tx,
+        NewEntry {
+            actor,
+            action: "rating.create",
+            record_type: "rating",
+            record_id: Some(m.id.to_string()),
+            summary: json!({"rated": r.label, "level": m.level, "rectification": rect}),
+        },
+    )
+    .await?;
+    Ok(view(m, rect))
+}
+
+/// Records the applicant's rating of a case once its result is handed out (or the case is
+/// closed), once per case; a bad one opens a rectification for the department.
+#[allow(clippy::too_many_arguments)]
+pub async fn rate_case(
+    tx: &impl ConnectionTrait,
+    case_id: i64,
+    new: Score,
+    calendar: &Calendar,
+    rectify_days: u32,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Rating> {
+    let comment = checked(&new)?;
+    let c = crate::cases::row(tx, case_id).await?;
+    if !matches!(c.status.as_str(), "handed_out" | "closed") {
+        return Err(StoreError::invalid(
+            "case",
+            format!("not_finished:{}", c.status),
+        ));
+    }
+    if rating::Entity::find()
+        .filter(rating::Column::CaseId.eq(case_id))
+        .one(tx)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::invalid("case", "already_rated"));
+    }
+    let r = Rated {
+        ticket_id: None,
+        case_id: Some(c.id),
+        site_id: c.hall_id.unwrap_or(c.department_id),
+        counter_id: None,
+        unit_id: c.department_id,
+        label: c.number.clone(),
+    };
+    record(tx, &new, comment, r, calendar, rectify_days, now, actor).await
+}
+
+/// Records the rating of a finished service, once per ticket; a bad one opens a rectification
+/// due `rectify_days` working days later.
+pub async fn rate(
+    tx: &impl ConnectionTrait,
+    new: NewRating,
+    calendar: &Calendar,
+    rectify_days: u32,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Rating> {
+    let score = Score::from(&new);
+    let comment = checked(&score)?;
     let t = queue::ticket(tx, new.ticket_id).await?;
     if t.status != TicketStatus::Done {
         return Err(StoreError::invalid(
@@ -128,53 +270,15 @@ pub async fn rate(
         Some(c) => queue::counter(tx, c).await?.window_id.unwrap_or(t.site_id),
         None => t.site_id,
     };
-    let mut reasons = new.reasons.clone();
-    reasons.dedup();
-    let m = rating::ActiveModel {
-        ticket_id: Set(t.id),
-        site_id: Set(t.site_id),
-        counter_id: Set(t.counter_id),
-        unit_id: Set(unit_id),
-        level: Set(i16::from(new.level.get())),
-        reasons: Set(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".into())),
-        comment: Set(comment),
-        channel: Set(new.channel.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await?;
-    let mut rect = None;
-    if new.level.is_bad() {
-        let (today, _) = local_date_minute(now);
-        let r = rectification::ActiveModel {
-            rating_id: Set(m.id),
-            unit_id: Set(unit_id),
-            site_id: Set(t.site_id),
-            status: Set(OPEN.into()),
-            due_on: Set(calendar.add_working_days(today, rectify_days)),
-            created_at: Set(now),
-            closed_at: Set(None),
-            closed_by: Set(None),
-            resolution: Set(None),
-            ..Default::default()
-        }
-        .insert(tx)
-        .await?;
-        rect = Some(r.id);
-    }
-    audit::append(
-        tx,
-        NewEntry {
-            actor,
-            action: "rating.create",
-            record_type: "rating",
-            record_id: Some(m.id.to_string()),
-            summary: json!({"ticket": t.number, "level": m.level, "rectification": rect}),
-        },
-    )
-    .await?;
-    Ok(view(m, rect))
+    let r = Rated {
+        ticket_id: Some(t.id),
+        case_id: None,
+        site_id: t.site_id,
+        counter_id: t.counter_id,
+        unit_id,
+        label: t.number.clone(),
+    };
+    record(tx, &score, comment, r, calendar, rectify_days, now, actor).await
 }
 
 /// The rating of a ticket, if any.

@@ -157,7 +157,17 @@ impl Calendar {
         days: WorkingDays,
         hours: &WorkingHours,
     ) -> DateTime<Utc> {
-        let mut left = days.seconds(hours);
+        self.deadline_after_seconds(start, days.seconds(hours), hours)
+    }
+
+    /// The instant that lies `seconds` of working time after `start` (see [`Self::deadline`]).
+    pub fn deadline_after_seconds(
+        &self,
+        start: DateTime<Utc>,
+        seconds: i64,
+        hours: &WorkingHours,
+    ) -> DateTime<Utc> {
+        let mut left = seconds.max(0);
         if left == 0 {
             return start;
         }

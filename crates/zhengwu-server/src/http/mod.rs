@@ -6,6 +6,7 @@ pub mod appeals;
 pub mod applicants;
 pub mod booking;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod health;
 pub mod open311;
@@ -44,6 +45,7 @@ use crate::startup::AppState;
         (name = "catalog", description = "The service catalog (items, their guides, versions, synonyms, import and export) and guidance in plain language"),
         (name = "booking", description = "Appointments: availability, booking by applicants, staff and messaging front ends, the iCalendar file, cancel and reschedule, check-in that issues the ticket at once, urgent requests"),
         (name = "appeals", description = "Citizen appeals (12345): topics, knowledge base, intake, instant answers, dispatch to a lead unit and co-units, signing, returns, contributions, replies, return visits, tracking by number"),
+        (name = "cases", description = "Cases (办件): submission with the form and materials, machine checks and instant approval, acceptance at any comprehensive window, review in the department, supplements with the clock paused, decisions, hand-out, withdrawal, my cases, the supervisor's figures, and the 痛快办 queue"),
         (name = "ratings", description = "好差评 ratings of finished services (GB/T 39734 five levels) and the rectification of bad ones"),
         (name = "queue", description = "Queue numbers without a queueing step: sites, item groups, tickets, counters"),
         (name = "calendar", description = "The working-day calendar (statutory holidays and adjusted working days)"),
@@ -65,6 +67,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(booking::router())
         .merge(ratings::router())
         .merge(appeals::router())
+        .merge(cases::router())
         .merge(appeal_admin::router())
         .merge(supervision::router())
         .merge(health::router())
@@ -157,6 +160,11 @@ struct BodyLimits {
 fn is_upload(method: &axum::http::Method, path: &str) -> bool {
     method == axum::http::Method::POST
         && (path == "/appeal/new"
+            || path == "/api/v1/cases"
+            || path == "/apply"
+            || path == "/console/cases/new"
+            || (path.starts_with("/api/v1/cases/") && path.ends_with("/supplement"))
+            || (path.starts_with("/my/cases/") && path.ends_with("/supplement"))
             || (path.starts_with("/api/v1/appeals/") && path.ends_with("/attachments")))
 }
 

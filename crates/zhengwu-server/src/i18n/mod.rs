@@ -59,6 +59,15 @@ impl Lang {
     }
 }
 
+/// The catalog's files: the main one, and one per part of the product that has many words
+/// of its own. A key stands in one file only (tested).
+const FILES: [(&str, &str); 4] = [
+    ("messages.toml", include_str!("messages.toml")),
+    ("cases.toml", include_str!("cases.toml")),
+    ("cases_console.toml", include_str!("cases_console.toml")),
+    ("cases_portal.toml", include_str!("cases_portal.toml")),
+];
+
 static CATALOG: LazyLock<HashMap<String, (String, String)>> = LazyLock::new(|| {
     #[derive(serde::Deserialize)]
     struct Entry {
@@ -67,9 +76,11 @@ static CATALOG: LazyLock<HashMap<String, (String, String)>> = LazyLock::new(|| {
         en: String,
     }
     // The catalog is part of the binary and tested; an unreadable one is a bug the tests find.
-    let raw: HashMap<String, Entry> =
-        toml::from_str(include_str!("messages.toml")).unwrap_or_default();
-    raw.into_iter().map(|(k, e)| (k, (e.zh, e.en))).collect()
+    FILES
+        .iter()
+        .flat_map(|(_, text)| toml::from_str::<HashMap<String, Entry>>(text).unwrap_or_default())
+        .map(|(k, e)| (k, (e.zh, e.en)))
+        .collect()
 });
 
 /// The text of `key` in `lang`; the key itself when the catalog lacks it.
@@ -136,13 +147,22 @@ mod tests {
 
     #[test]
     fn the_catalog_parses_and_every_entry_has_both_languages() {
-        let raw: HashMap<String, toml::Value> =
-            toml::from_str(include_str!("messages.toml")).unwrap();
-        assert!(!raw.is_empty());
-        for (k, v) in raw {
-            let zh = v.get("zh-CN").and_then(|x| x.as_str()).unwrap_or("");
-            let en = v.get("en").and_then(|x| x.as_str()).unwrap_or("");
-            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a language");
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (file, text) in FILES {
+            let raw: HashMap<String, toml::Value> =
+                toml::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(!raw.is_empty(), "{file} is empty");
+            for (k, v) in raw {
+                let zh = v.get("zh-CN").and_then(|x| x.as_str()).unwrap_or("");
+                let en = v.get("en").and_then(|x| x.as_str()).unwrap_or("");
+                assert!(
+                    !zh.is_empty() && !en.is_empty(),
+                    "{file}: {k} lacks a language"
+                );
+                if let Some(other) = seen.insert(k.clone(), file) {
+                    panic!("{k} stands in {other} and {file}");
+                }
+            }
         }
     }
 

@@ -240,6 +240,9 @@ fn blank_item() -> Item {
         fees: Vec::new(),
         faqs: Vec::new(),
         materials: Vec::new(),
+        form: Vec::new(),
+        instant_approval: false,
+        bundle: Vec::new(),
     }
 }
 

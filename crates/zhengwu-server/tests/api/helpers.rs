@@ -27,6 +27,7 @@ pub fn test_config(db_url: &str) -> Config {
     c.demo_password = Some(Secret::new(DEMO_PASSWORD));
     c.demo_forms = false;
     c.demo_appeals = 0;
+    c.demo_cases = 0;
     c
 }
 

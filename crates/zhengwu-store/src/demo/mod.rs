@@ -24,6 +24,7 @@ use zhengwu_core::roles::Role;
 
 /// The demo district's definition.
 pub mod appeals_gen;
+pub mod cases_gen;
 
 pub const DISTRICT_TOML: &str = include_str!("district.toml");
 
@@ -524,6 +525,7 @@ pub async fn reset_with(db: &Db, forms: Option<&FormMaker>) -> Result<DemoSummar
     let tx = db.begin_write().await?;
     crate::catalog::clear(&tx).await?;
     crate::appeals::clear(&tx).await?;
+    crate::cases::clear(&tx).await?;
     crate::ratings::clear(&tx).await?;
     crate::booking::clear(&tx).await?;
     crate::queue::clear(&tx).await?;
@@ -768,6 +770,36 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         "市场监管局审核员 郑红",
         Role::DeptReviewer,
         Some("SCJ"),
+    ),
+    (
+        "reviewer.gaj",
+        "公安分局审核员 冯军",
+        Role::DeptReviewer,
+        Some("GAJ"),
+    ),
+    (
+        "reviewer.swj",
+        "税务局审核员 许静",
+        Role::DeptReviewer,
+        Some("SWJ"),
+    ),
+    (
+        "reviewer.rsj",
+        "人社局审核员 韩雪",
+        Role::DeptReviewer,
+        Some("RSJ"),
+    ),
+    (
+        "reviewer.gjj",
+        "公积金中心审核员 曹阳",
+        Role::DeptReviewer,
+        Some("GJJ"),
+    ),
+    (
+        "reviewer.bank",
+        "驻厅银行专员 邓超",
+        Role::DeptReviewer,
+        Some("YHZQ"),
     ),
     (
         "handler.ls",

@@ -1,11 +1,12 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "ratings")]
+#[sea_orm(table_name = "service_ratings")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub ticket_id: i64,
+    pub ticket_id: Option<i64>,
+    pub case_id: Option<i64>,
     pub site_id: i64,
     pub counter_id: Option<i64>,
     pub unit_id: i64,

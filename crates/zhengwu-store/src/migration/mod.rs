@@ -15,6 +15,7 @@ mod m20261128_000009_booking;
 mod m20261128_000010_appeals;
 mod m20261128_000011_appeals_more;
 mod m20261128_000012_appeal_routes;
+mod m20261128_000013_cases;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_appeals::Migration),
             Box::new(m20261128_000011_appeals_more::Migration),
             Box::new(m20261128_000012_appeal_routes::Migration),
+            Box::new(m20261128_000013_cases::Migration),
         ]
     }
 }

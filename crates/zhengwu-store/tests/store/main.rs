@@ -7,6 +7,7 @@ mod appeals;
 mod appeals_more;
 mod booking;
 mod calendar;
+mod cases;
 mod catalog;
 mod demo;
 mod identity;
