@@ -36,8 +36,11 @@ struct ProblemInfo {
 }
 
 /// Fields that name a whole record rather than an input: their refusals read as sentences.
-const WHOLE_RECORD: [&str; 14] = [
+const WHOLE_RECORD: [&str; 17] = [
     "appeal",
+    "case",
+    "assist_request",
+    "form",
     "master",
     "extension",
     "disposal",

@@ -369,8 +369,8 @@ async fn submit(
 ) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
     let (json, files) = case_parts(multipart).await?;
     let json = json.ok_or_else(|| ApiError::invalid_field("case", "required"))?;
-    let b: NewCaseBody =
-        serde_json::from_str(&json).map_err(|_| ApiError::invalid("bad_json", "case"))?;
+    let b: NewCaseBody = serde_json::from_str(&json)
+        .map_err(|_| ApiError::invalid("invalid_json", "case").arg("reason", "case"))?;
     let d = submit_case(&state, &caller, &ip, b, files).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
@@ -748,7 +748,7 @@ async fn supplement(
                 form: Option<Form>,
             }
             serde_json::from_str::<Body>(&j)
-                .map_err(|_| ApiError::invalid("bad_json", "case"))?
+                .map_err(|_| ApiError::invalid("invalid_json", "case").arg("reason", "case"))?
                 .form
         }
         None => None,
@@ -1017,19 +1017,19 @@ pub async fn new_assist(
     ip: &ClientIp,
     b: AssistBody,
 ) -> Result<assist::AssistRequest, ApiError> {
-    let (name, mobile) = match caller {
-        Caller::Applicant(a) => (a.citizen.name.clone(), a.citizen.mobile.clone()),
+    let who = match caller {
+        Caller::Applicant(a) => assist::Resident::Citizen(a.citizen.id),
         _ => {
             caller.require(ASSIST_STAFF)?;
-            (
-                b.name.clone().unwrap_or_default(),
-                b.mobile.clone().unwrap_or_default(),
-            )
+            assist::Resident::Named {
+                name: b.name.clone().unwrap_or_default(),
+                mobile: b.mobile.clone().unwrap_or_default(),
+            }
         }
     };
     let actor = caller.actor(ip);
     crate::http::write(state, async |tx| {
-        assist::create(tx, &name, &mobile, &b.matter, Utc::now(), &actor).await
+        assist::create(tx, who.clone(), &b.matter, Utc::now(), &actor).await
     })
     .await
 }

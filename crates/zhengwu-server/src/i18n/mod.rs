@@ -113,8 +113,15 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 pub fn reason(lang: Lang, code: &str) -> String {
     let (head, detail) = code.split_once(':').unwrap_or((code, ""));
     let key = format!("reason.{head}");
+    // A case's state in a refusal is said in words.
+    let state = format!("case.status.{detail}");
+    let detail = if head == "case_not_now" && has(&state) {
+        t(lang, &state)
+    } else {
+        detail.to_owned()
+    };
     if has(&key) {
-        tf(lang, &key, &[("detail", detail.to_owned())])
+        tf(lang, &key, &[("detail", detail)])
     } else {
         code.to_owned()
     }

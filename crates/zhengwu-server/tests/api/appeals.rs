@@ -3,7 +3,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, spawn_app};
 
-async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn post(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
     app.client
         .post(format!("{}{path}", app.base))
         .header("cookie", cookie)
@@ -13,7 +18,7 @@ async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> reqwest::
         .unwrap()
 }
 
-async fn get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
     app.client
         .get(format!("{}{path}", app.base))
         .header("cookie", cookie)
@@ -295,7 +300,10 @@ async fn a_consultation_is_answered_on_the_spot_from_the_knowledge_base() {
 }
 
 /// A multipart body: text fields, then files as (field, file name, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "zhengwu-test-boundary-7f3a";
     let mut body = Vec::new();
     for (k, v) in fields {

@@ -70,7 +70,7 @@ async fn first_free_slot(app: &TestApp, site: i64, item: &str) -> DateTime<Utc> 
 }
 
 /// Signs the demo citizen with `mobile` in; returns the applicant cookie.
-async fn applicant(app: &TestApp, mobile: &str) -> String {
+pub(crate) async fn applicant(app: &TestApp, mobile: &str) -> String {
     let res = app
         .client
         .post(format!("{}/api/v1/applicant/code", app.base))

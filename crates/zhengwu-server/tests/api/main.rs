@@ -7,6 +7,7 @@ mod appeals;
 mod applicants;
 mod booking;
 mod calendar;
+mod cases;
 mod catalog;
 mod cli;
 mod console;

@@ -102,17 +102,34 @@ async fn write_audit(
     .map(|_| ())
 }
 
+/// Who is stuck: a signed-in citizen (their own name and mobile), or someone staff write
+/// down.
+#[derive(Debug, Clone)]
+pub enum Resident {
+    Citizen(i64),
+    Named { name: String, mobile: String },
+}
+
 /// Writes a stuck matter down.
 pub async fn create(
     tx: &impl ConnectionTrait,
-    name: &str,
-    mobile: &str,
+    who: Resident,
     matter: &str,
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<AssistRequest> {
-    let name = text("name", name, 1, 50)?;
-    let mobile = Mobile::parse(mobile).map_err(|_| StoreError::invalid("mobile", "mobile"))?;
+    let (name, mobile) = match who {
+        Resident::Citizen(id) => {
+            let c = crate::entity::citizen::Entity::find_by_id(id)
+                .one(tx)
+                .await?
+                .ok_or_else(|| StoreError::not_found("citizen", id))?;
+            (c.name, c.mobile)
+        }
+        Resident::Named { name, mobile } => (name, mobile),
+    };
+    let name = text("name", &name, 1, 50)?;
+    let mobile = Mobile::parse(&mobile).map_err(|_| StoreError::invalid("mobile", "mobile"))?;
     let matter = text("matter", matter, 4, 2000)?;
     let (today, _) = local_date_minute(now);
     let prefix = format!("TK{}-", today.format("%Y%m%d"));

@@ -743,19 +743,25 @@ async fn yellow_and_red_are_told_once_and_the_figures_come_from_the_cases() {
     assert_eq!(r.items[0].key, item.code);
 }
 
+fn named(mobile: &str) -> assist::Resident {
+    assist::Resident::Named {
+        name: "王阿姨".into(),
+        mobile: mobile.into(),
+    }
+}
+
 #[tokio::test]
 async fn a_stuck_matter_is_taken_by_a_named_owner_and_resolved() {
     let e = env().await;
     let now = friday();
     let tx = e.db().begin_write().await.unwrap();
-    let err = assist::create(&tx, "王阿姨", "12345", "找不到门", now, &e.sys)
+    let err = assist::create(&tx, named("12345"), "找不到门", now, &e.sys)
         .await
         .unwrap_err();
     assert_eq!(reason(err), "mobile");
     let r = assist::create(
         &tx,
-        "王阿姨",
-        "13904110003",
+        named("13904110003"),
         "办老年优待证跑了两次，不知道该找哪个窗口",
         now,
         &e.sys,
