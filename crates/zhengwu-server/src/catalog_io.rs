@@ -104,6 +104,8 @@ enum Cell {
     /// 是 / 否.
     Bool,
     Number,
+    /// A number, or empty for none.
+    OptNumber,
 }
 
 type Col = (&'static str, &'static str, Cell);
@@ -132,6 +134,24 @@ const ITEM_COLS: &[Col] = &[
     ("办理结果", "result", Cell::Text),
     ("版本", "version", Cell::Number),
     ("生效日期", "effective_from", Cell::Text),
+    ("秒批", "instant_approval", Cell::Bool),
+    ("一件事子事项", "bundle", Cell::List),
+];
+
+/// Columns a workbook written before they existed may lack.
+const OPTIONAL_COLS: [&str; 2] = ["instant_approval", "bundle"];
+
+const FORM_COLS: &[Col] = &[
+    ("实施编码", "code", Cell::Text),
+    ("字段", "key", Cell::Text),
+    ("名称", "label", Cell::Text),
+    ("类型", "kind", Cell::Text),
+    ("必填", "required", Cell::Bool),
+    ("最小值", "min", Cell::OptNumber),
+    ("最大值", "max", Cell::OptNumber),
+    ("选项", "options", Cell::List),
+    ("不得过期", "expires", Cell::Bool),
+    ("与申请人一致", "applicant_name", Cell::Bool),
 ];
 
 const MATERIAL_COLS: &[Col] = &[
@@ -162,11 +182,12 @@ const FAQ_COLS: &[Col] = &[
     ("答复", "a", Cell::Text),
 ];
 
-const SHEETS: [(&str, &[Col]); 4] = [
+const SHEETS: [(&str, &[Col]); 5] = [
     ("事项", ITEM_COLS),
     ("材料", MATERIAL_COLS),
     ("收费", FEE_COLS),
     ("问答", FAQ_COLS),
+    ("表单", FORM_COLS),
 ];
 
 fn cell_text(v: &Value, cell: Cell) -> String {
@@ -204,6 +225,7 @@ pub fn to_xlsx(items: &[Item]) -> anyhow::Result<Vec<u8>> {
                 "事项" => vec![v],
                 "材料" => v["materials"].as_array().cloned().unwrap_or_default(),
                 "收费" => v["fees"].as_array().cloned().unwrap_or_default(),
+                "表单" => v["form"].as_array().cloned().unwrap_or_default(),
                 _ => v["faqs"].as_array().cloned().unwrap_or_default(),
             };
             for row in rows {
@@ -215,7 +237,7 @@ pub fn to_xlsx(items: &[Item]) -> anyhow::Result<Vec<u8>> {
                         row[*key].clone()
                     };
                     match (cell, &value) {
-                        (Cell::Number, Value::Number(n)) => {
+                        (Cell::Number | Cell::OptNumber, Value::Number(n)) => {
                             ws.write_number(r, c, n.as_f64().unwrap_or_default())?;
                         }
                         _ => {
@@ -316,7 +338,8 @@ fn cell_value(d: &Data, cell: Cell) -> Result<Value, String> {
             "否" | "false" | "FALSE" | "0" | "N" | "n" | "" => Value::Bool(false),
             _ => return Err(format!("“{text}” is not 是 or 否")),
         },
-        Cell::Number => {
+        Cell::OptNumber if text.is_empty() => Value::Null,
+        Cell::Number | Cell::OptNumber => {
             let n: f64 = text
                 .parse()
                 .map_err(|_| format!("“{text}” is not a number"))?;
@@ -355,6 +378,7 @@ fn sheet_rows(
             .position(|h| data_text(h) == *label || data_text(h) == *key)
         {
             Some(i) => index.push((i, *key, *cell)),
+            None if OPTIONAL_COLS.contains(key) => {}
             None => errors.push(whole_file_error(sheet, format!("no column {label}"))),
         }
     }
@@ -411,11 +435,17 @@ fn parse_xlsx(body: &[u8]) -> (Vec<(At, Item)>, Vec<RowError>) {
     let items = sheet_rows(&mut wb, "事项", ITEM_COLS, &mut errors);
     let mut children: BTreeMap<(&str, String), Vec<Value>> = BTreeMap::new();
     let mut child_rows: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
+    // The sheet of forms is newer than the others: a workbook without it has standard forms.
+    let has_forms = wb.sheet_names().iter().any(|n| n == "表单");
     for (sheet, cols, key) in [
         ("材料", MATERIAL_COLS, "materials"),
         ("收费", FEE_COLS, "fees"),
         ("问答", FAQ_COLS, "faqs"),
+        ("表单", FORM_COLS, "form"),
     ] {
+        if key == "form" && !has_forms {
+            continue;
+        }
         for (row, code, obj) in sheet_rows(&mut wb, sheet, cols, &mut errors) {
             children
                 .entry((key, code.clone()))
@@ -430,6 +460,7 @@ fn parse_xlsx(body: &[u8]) -> (Vec<(At, Item)>, Vec<RowError>) {
             let sheet = match *key {
                 "materials" => "材料",
                 "fees" => "收费",
+                "form" => "表单",
                 _ => "问答",
             };
             for r in rows {
@@ -440,7 +471,7 @@ fn parse_xlsx(body: &[u8]) -> (Vec<(At, Item)>, Vec<RowError>) {
     let mut out = Vec::new();
     for (row, code, mut obj) in items {
         obj.insert("code".into(), Value::String(code.clone()));
-        for key in ["materials", "fees", "faqs"] {
+        for key in ["materials", "fees", "faqs", "form"] {
             let list = children.remove(&(key, code.clone())).unwrap_or_default();
             obj.insert(key.into(), Value::Array(list));
         }
