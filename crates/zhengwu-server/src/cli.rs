@@ -331,11 +331,25 @@ async fn demo_database(args: &DbArgs) -> anyhow::Result<zhengwu_store::Db> {
 fn figures_table(r: &zhengwu_store::cases::figures::Report, items: usize) -> String {
     use std::fmt::Write;
     let mut out = String::new();
+    // Chinese characters take two columns of a terminal.
+    let name = |s: &str| {
+        let mut out = String::new();
+        let mut width = 0;
+        for c in s.chars() {
+            let w = if c.is_ascii() { 1 } else { 2 };
+            if width + w > 32 {
+                break;
+            }
+            out.push(c);
+            width += w;
+        }
+        out + &" ".repeat(34 - width)
+    };
     let line = |out: &mut String, f: &zhengwu_store::cases::figures::Figures| {
         let _ = writeln!(
             out,
-            "{:<34} {:>6} {:>6} {:>7.1}% {:>6} {:>8.2} {:>8.2} {:>7.1}%",
-            f.name.chars().take(16).collect::<String>(),
+            "{}{:>6} {:>6} {:>7.1}% {:>6} {:>8.2} {:>8.2} {:>7.1}%",
+            name(&f.name),
             f.cases,
             f.materials,
             f.shared_share * 100.0,
@@ -346,8 +360,15 @@ fn figures_table(r: &zhengwu_store::cases::figures::Report, items: usize) -> Str
         );
     };
     let head = format!(
-        "{:<34} {:>6} {:>6} {:>8} {:>6} {:>8} {:>8} {:>8}\n",
-        "", "cases", "mats", "shared", "decid", "days", "legal", "faster"
+        "{}{:>6} {:>6} {:>8} {:>6} {:>8} {:>8} {:>8}\n",
+        name(""),
+        "cases",
+        "mats",
+        "shared",
+        "decid",
+        "days",
+        "legal",
+        "faster"
     );
     let mut all = r.all.clone();
     all.name = "ALL".into();

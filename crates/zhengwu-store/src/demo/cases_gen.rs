@@ -118,9 +118,16 @@ pub async fn generate_cases(
             singles[rng.below(singles.len())]
         };
         let c = &citizens[rng.below(citizens.len())];
-        let who = if item.for_enterprises()
-            && !enterprises.is_empty()
-            && (!item.for_citizens() || rng.f() < 0.7)
+        // The form decides who applies: a credit code is an enterprise's.
+        let fields = item.form_fields();
+        let enterprise_form = fields.iter().any(|f| f.kind == "credit_code");
+        if enterprise_form && enterprises.is_empty() {
+            continue;
+        }
+        let who = if enterprise_form
+            || (item.for_enterprises()
+                && !enterprises.is_empty()
+                && (!item.for_citizens() || rng.f() < 0.7))
         {
             let e = &enterprises[rng.below(enterprises.len())];
             Who {
@@ -145,8 +152,7 @@ pub async fn generate_cases(
         let back = (rng.f() * rng.f() * 40.0 * hours.seconds_per_day() as f64) as i64;
         let at = back_working(&calendar, &hours, now - Duration::seconds(1), back);
         let (today, _) = local_date_minute(at);
-        let form: Form = item
-            .form_fields()
+        let form: Form = fields
             .iter()
             .filter_map(|f| value(f, &who, today, &mut rng).map(|v| (f.key.clone(), v)))
             .collect();
