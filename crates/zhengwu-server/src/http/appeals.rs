@@ -717,27 +717,9 @@ async fn attachment(
     caller: Caller,
     ApiPath((id, attachment)): ApiPath<(i64, i64)>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     caller.require(APPEAL_STAFF)?;
     let d = appeals::detail(state.db.conn(), id).await?;
     may_read(&state, &caller, &d).await?;
     let (a, bytes) = appeals::attachments::get(state.db.conn(), id, attachment).await?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        a.file_name
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"),
-        crate::pages::urlencode(&a.file_name)
-    );
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, a.content_type),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-            (
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                "nosniff".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::http::download(&a.file_name, a.content_type, bytes))
 }

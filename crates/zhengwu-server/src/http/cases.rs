@@ -567,7 +567,7 @@ pub async fn mine(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiErr
             .await?,
         );
     }
-    out.sort_by(|x, y| y.id.cmp(&x.id));
+    out.sort_by_key(|c| std::cmp::Reverse(c.id));
     out.dedup_by_key(|c| c.id);
     Ok(out)
 }
@@ -907,28 +907,10 @@ async fn case_file(
     caller: Caller,
     ApiPath((id, file)): ApiPath<(i64, i64)>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let c = cases::row(state.db.conn(), id).await?;
     may_read(&state, &caller, &c).await?;
     let (f, bytes) = cases::file(state.db.conn(), id, file).await?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        f.file_name
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"),
-        crate::pages::urlencode(&f.file_name)
-    );
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, f.content_type),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-            (
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                "nosniff".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::http::download(&f.file_name, f.content_type, bytes))
 }
 
 /// Open cases per department with their yellow and red counts (the supervisor's overview).

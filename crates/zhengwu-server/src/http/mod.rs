@@ -90,6 +90,29 @@ pub async fn write<T>(
     Ok(out)
 }
 
+/// A stored file sent as a download, never rendered in place: its type as it was read from
+/// the content, `nosniff`, and the name in ASCII and in UTF-8 (RFC 6266).
+pub fn download(file_name: &str, content_type: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        file_name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"),
+        crate::pages::urlencode(file_name)
+    );
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// The OpenAPI document alone (for `zhengwu openapi` and tests).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api().1

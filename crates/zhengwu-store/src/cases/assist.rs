@@ -14,6 +14,7 @@ use zhengwu_core::Calendar;
 use zhengwu_core::booking::local_date_minute;
 use zhengwu_core::ident::Mobile;
 
+use super::text;
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::assist_request;
 use crate::{Result, StoreError};
@@ -71,15 +72,6 @@ fn view(m: assist_request::Model, today: NaiveDate) -> AssistRequest {
         case_id: m.case_id,
         created_at: m.created_at,
     }
-}
-
-fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if n < min || n > max {
-        return Err(StoreError::invalid(field, format!("length:{min}-{max}")));
-    }
-    Ok(t.to_owned())
 }
 
 async fn write_audit(

@@ -298,6 +298,7 @@ async fn event(
     Ok(())
 }
 
+/// Text of `min`–`max` characters, trimmed, without control characters but newlines.
 fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String> {
     let t = s.trim();
     let n = t.chars().count();
