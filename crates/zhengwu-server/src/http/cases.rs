@@ -413,7 +413,8 @@ pub(crate) async fn submit_case(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `review` (the caller's departments' queue), `window` (the caller's halls), `all`.
+    /// `review` (the caller's departments' queue), `window` (the caller's halls), `agent` (the
+    /// cases the caller submitted and follows for someone, 帮办代办), `all`.
     #[serde(default)]
     view: Option<String>,
     /// Comma-separated states (`submitted,accepted` …).
@@ -474,6 +475,13 @@ pub async fn staff_filter(
             if caller.require(&[Role::Admin]).is_err() {
                 f.halls = Some(clerk_units(state, caller).await?);
             }
+        }
+        "agent" => {
+            caller.require(CLERKS)?;
+            let Caller::Staff(s) = caller else {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+            };
+            f.agent = Some(s.id.get());
         }
         "all" => caller.require(READ_ALL)?,
         other => return Err(ApiError::invalid_field("view", format!("unknown:{other}"))),

@@ -341,6 +341,27 @@ async fn bad_files_forms_and_moves_get_clear_refusals_and_leave_nothing() {
     )
     .await;
     assert_eq!(p["field"], "authorisation");
+    // With it, the agent submits and follows the case.
+    let agent = json!({"item": it.code, "channel": "agent", "applicant_name": c.name,
+        "authorisation": "申请人签字的委托书，编号 WT-0001",
+        "form": {"applicant_name": c.name, "id_number": c.id_number, "mobile": c.mobile}})
+    .to_string();
+    let res = send(&app, &clerk, "/api/v1/cases", Some(&agent), &files).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(d["agent"], "clerk.hall");
+    let followed: Value = get(&app, &clerk, "/api/v1/cases?view=agent")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&Value> = followed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| &x["id"])
+        .collect();
+    assert_eq!(ids, vec![&d["id"]], "only the cases the agent submitted");
     app.stop().await;
 }
 

@@ -1366,6 +1366,8 @@ pub struct Filter {
     pub deadline: Option<Deadline>,
     pub citizen: Option<i64>,
     pub enterprises: Option<Vec<i64>>,
+    /// Only the cases this member of staff submitted and follows as an agent (帮办代办).
+    pub agent: Option<i64>,
     /// Sub-cases of bundles too (a department reviews its part).
     pub with_parts: bool,
     pub limit: u64,
@@ -1394,6 +1396,9 @@ pub async fn list(
     }
     if let Some(es) = &f.enterprises {
         q = q.filter(case::Column::EnterpriseId.is_in(es.iter().copied()));
+    }
+    if let Some(a) = f.agent {
+        q = q.filter(case::Column::AgentId.eq(a));
     }
     if !f.with_parts {
         q = q.filter(case::Column::ParentId.is_null());
