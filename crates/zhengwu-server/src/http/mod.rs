@@ -185,6 +185,7 @@ fn is_upload(method: &axum::http::Method, path: &str) -> bool {
         && (path == "/appeal/new"
             || path == "/api/v1/cases"
             || path == "/apply"
+            || path == "/kiosk/apply"
             || path == "/console/cases/new"
             || (path.starts_with("/api/v1/cases/") && path.ends_with("/supplement"))
             || (path.starts_with("/my/cases/") && path.ends_with("/supplement"))

@@ -204,6 +204,8 @@ struct ConsolePage {
     /// look-back checks.
     show_appeal_supervision: bool,
     supervision_labels: [String; 3],
+    /// Cases (issue 7): the pages the caller's roles open, (address, label).
+    case_links: Vec<(&'static str, String)>,
 }
 
 async fn console_home(
@@ -224,6 +226,7 @@ async fn console_home(
     let show_appeals = caller.require(crate::http::appeals::READ_ALL).is_ok();
     let show_appeals_mine = caller.require(crate::http::appeals::HANDLERS).is_ok();
     let show_appeal_supervision = caller.require(crate::http::supervision::SUPERVISE).is_ok();
+    let case_links = super::cases_console::console_links(&caller, lang_of(&headers, &uri));
     let Caller::Staff(staff) = caller else {
         return Ok(Redirect::to("/console/login").into_response());
     };
@@ -280,6 +283,7 @@ async fn console_home(
             t(lang, "appeal.dispose.ledger.title"),
             t(lang, "appeal.check.title"),
         ],
+        case_links,
     };
     render(page, Some(&csrf), StatusCode::OK)
 }

@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(queue::router())
         .merge(booking::router())
         .merge(appeals::router())
+        .merge(cases_portal::router())
+        .merge(cases_console::router())
         .route("/static/zhengwu.css", get(stylesheet))
         .layer(axum::middleware::from_fn(remember_lang))
 }
@@ -44,6 +46,8 @@ async fn stylesheet() -> impl IntoResponse {
 
 pub mod appeals;
 pub mod booking;
+pub mod cases_console;
+pub mod cases_portal;
 pub mod catalog_admin;
 pub mod citizens;
 pub mod console;
