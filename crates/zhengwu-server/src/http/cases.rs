@@ -121,9 +121,27 @@ pub async fn reviewed_departments(state: &AppState, caller: &Caller) -> Result<V
     units_seen(state, caller, REVIEWERS).await
 }
 
-/// The halls (and windows and stations) whose cases the caller handles at a window.
+/// The halls (and windows and stations) whose cases the caller handles at a window: a clerk of
+/// a window works for its hall, whose cases come back to its hand-out window.
 pub async fn clerk_units(state: &AppState, caller: &Caller) -> Result<Vec<i64>, ApiError> {
-    units_seen(state, caller, CLERKS).await
+    let mut units = units_seen(state, caller, CLERKS).await?;
+    let windows = org::list_units(
+        state.db.conn(),
+        &org::UnitFilter {
+            kind: Some(org::UnitKind::Window),
+            ..Default::default()
+        },
+    )
+    .await?;
+    for w in windows {
+        if units.contains(&w.id.get())
+            && let Some(hall) = w.parent_id
+            && !units.contains(&hall.get())
+        {
+            units.push(hall.get());
+        }
+    }
+    Ok(units)
 }
 
 /// Whether the caller is the case's applicant (the citizen, one of their enterprises).

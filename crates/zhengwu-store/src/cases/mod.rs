@@ -823,12 +823,15 @@ pub async fn act(
             current: m.revision,
         });
     }
+    // A bundle is decided by its parts; once accepted, supplements are asked for by the
+    // part that needs them (before acceptance the window may still ask for the whole).
+    let accepted = m.accepted_at.is_some();
     if m.parent_id.is_none()
         && is_bundle(tx, m.id).await?
-        && matches!(
+        && (matches!(
             act,
             Act::Approve { .. } | Act::Reject { .. } | Act::Review | Act::ResultReady
-        )
+        ) || (accepted && matches!(act, Act::RequestSupplement { .. })))
     {
         // A bundle is decided by its sub-cases.
         return Err(StoreError::invalid("case", "bundle_parts_decide"));
@@ -1331,6 +1334,54 @@ pub async fn row(db: &impl ConnectionTrait, id: i64) -> Result<case::Model> {
         .one(db)
         .await?
         .ok_or_else(|| StoreError::not_found("case", id))
+}
+
+/// A case's id by its number (`BJ20261128-00012`, or a part's `…-00012-3`).
+pub async fn by_number(db: &impl ConnectionTrait, number: &str) -> Result<Option<i64>> {
+    Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(case::Column::Number.eq(number.trim().to_ascii_uppercase()))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?)
+}
+
+/// The latest run's failed and manual checks of each case in `ids`: (failed, manual, all).
+pub async fn check_counts(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (u32, u32, u32)>> {
+    let rows: Vec<(i64, i32, String)> = case_check::Entity::find()
+        .select_only()
+        .columns([
+            case_check::Column::CaseId,
+            case_check::Column::Run,
+            case_check::Column::Outcome,
+        ])
+        .filter(case_check::Column::CaseId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut last: std::collections::HashMap<i64, i32> = std::collections::HashMap::new();
+    for (c, run, _) in &rows {
+        let e = last.entry(*c).or_insert(*run);
+        *e = (*e).max(*run);
+    }
+    let mut out = std::collections::HashMap::new();
+    for (c, run, outcome) in rows {
+        if last.get(&c) != Some(&run) {
+            continue;
+        }
+        let e: &mut (u32, u32, u32) = out.entry(c).or_default();
+        match outcome.as_str() {
+            "fail" => e.0 += 1,
+            "manual" => e.1 += 1,
+            _ => {}
+        }
+        e.2 += 1;
+    }
+    Ok(out)
 }
 
 /// One file of a case with its bytes.

@@ -164,6 +164,25 @@ async fn a_submission_keeps_its_files_by_hash_records_shared_materials_and_runs_
     );
     assert!(d.checks.iter().any(|x| x.check == "readable"));
     assert_eq!(d.events[0].kind, "submit");
+    assert_eq!(
+        cases::by_number(e.db().conn(), &d.case.number.to_lowercase())
+            .await
+            .unwrap(),
+        Some(d.case.id)
+    );
+    let counts = cases::check_counts(e.db().conn(), &[d.case.id])
+        .await
+        .unwrap();
+    let (failed, manual, all) = counts[&d.case.id];
+    assert_eq!(all as usize, d.checks.len());
+    assert_eq!(
+        failed as usize,
+        d.checks.iter().filter(|x| x.outcome == "fail").count()
+    );
+    assert_eq!(
+        manual as usize,
+        d.checks.iter().filter(|x| x.outcome == "manual").count()
+    );
     let (_, bytes) = cases::file(e.db().conn(), d.case.id, d.files[0].id)
         .await
         .unwrap();
@@ -608,6 +627,19 @@ async fn company_setup_runs_its_parts_in_parallel_under_half_a_working_day() {
             note: None,
             legal_basis: None,
             instant: None,
+        },
+        None,
+        &e.ctx(now),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(reason(err), "bundle_parts_decide");
+    // Once accepted, a supplement is asked for by the part that needs it.
+    let err = cases::act(
+        &tx,
+        id,
+        Act::RequestSupplement {
+            missing: vec!["公司章程".into()],
         },
         None,
         &e.ctx(now),

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
-use zhengwu_store::cases::{self, Filter, assist};
+use zhengwu_store::cases::{self, assist};
 
 use super::super::booking::when;
 use super::super::console::render;
@@ -18,7 +18,7 @@ use super::{Menu, NoticeQuery, menu, notice_of, refusal, staff_or_login, status_
 use crate::auth::{Caller, ClientIp};
 use crate::csrf::{self, Csrf};
 use crate::error::{ApiError, ApiPath, ApiQuery};
-use crate::http::cases::{ASSIST_STAFF, AssistBody, hours, new_assist};
+use crate::http::cases::{ASSIST_STAFF, AssistBody, new_assist};
 use crate::i18n::{Lang, tf};
 use crate::startup::AppState;
 
@@ -234,27 +234,14 @@ pub(super) async fn assist_create(
 }
 
 /// The case a number names, for the record of a resolved request (`None` when the field is
-/// empty). The store has no look-up by number: the most recent cases are searched.
+/// empty).
 async fn case_by_number(state: &AppState, number: &str) -> Result<Option<i64>, ApiError> {
     let number = number.trim();
     if number.is_empty() {
         return Ok(None);
     }
-    let cal = state.calendar();
-    let list = cases::list(
-        state.db.conn(),
-        &Filter {
-            with_parts: true,
-            limit: 1000,
-            ..Default::default()
-        },
-        &cal,
-        &hours(),
-        Utc::now(),
-    )
-    .await?;
-    match list.iter().find(|c| c.number.eq_ignore_ascii_case(number)) {
-        Some(c) => Ok(Some(c.id)),
+    match cases::by_number(state.db.conn(), number).await? {
+        Some(id) => Ok(Some(id)),
         None => Err(ApiError::invalid_field(
             "case",
             format!("unknown_case:{number}"),

@@ -86,15 +86,22 @@ pub(super) async fn desk_page(
         _ => list.sort_by_key(|c| (c.submitted_at, c.id)),
     }
     list.truncate(ROWS);
-    let mut rows = Vec::with_capacity(list.len());
-    for c in &list {
-        let mut r = row(lang, &w, &cal, c, now);
-        if tab == "pending" {
-            let d = cases::detail(db, c.id, &cal, &hours(), now).await?;
-            r.checks = checks_summary(lang, &d.checks);
-        }
-        rows.push(r);
-    }
+    let counts = if tab == "pending" {
+        let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+        cases::check_counts(db, &ids).await?
+    } else {
+        Default::default()
+    };
+    let rows = list
+        .iter()
+        .map(|c| {
+            let mut r = row(lang, &w, &cal, c, now);
+            if let Some(n) = counts.get(&c.id) {
+                r.checks = checks_summary(lang, *n);
+            }
+            r
+        })
+        .collect();
     let page = DeskPage {
         frame: Frame::new(lang, state.district_name()),
         menu: menu(&caller, &w, "/console/cases"),

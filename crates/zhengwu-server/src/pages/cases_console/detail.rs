@@ -416,7 +416,14 @@ async fn detail_view(
             .as_deref()
             .map(|x| w.l(format!("case.way.{x}")))
             .unwrap_or_default(),
-        checks_summary: checks_summary(lang, &d.checks),
+        checks_summary: checks_summary(
+            lang,
+            (
+                d.checks.iter().filter(|c| c.outcome == "fail").count() as u32,
+                d.checks.iter().filter(|c| c.outcome == "manual").count() as u32,
+                d.checks.len() as u32,
+            ),
+        ),
         fields,
         materials,
         checks,
