@@ -279,8 +279,15 @@ pub async fn generate_cases(
             let rv = actor(&dept);
             let due = t.due_at.unwrap_or(t1);
             let limit = calendar.working_seconds_between(t1, due, &hours).max(600);
-            // Decisions take 15 %–110 % of the limit; a few wait for supplements first.
-            let share = 0.15 + rng.f() * 0.95;
+            // Decisions take 15 %–110 % of the limit; one in ten lies forgotten for 1.5 to 3
+            // times the limit (the overdue ones: red while still open, late once decided); a
+            // few wait for supplements first.
+            let (slow, spread) = (rng.f() < 0.1, rng.f());
+            let share = if slow {
+                1.5 + spread * 1.5
+            } else {
+                0.15 + spread * 0.95
+            };
             let decided =
                 calendar.deadline_after_seconds(t1, (limit as f64 * share) as i64, &hours);
             let review_at =

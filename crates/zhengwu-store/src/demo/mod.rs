@@ -796,10 +796,10 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         Some("GJJ"),
     ),
     (
-        "reviewer.bank",
-        "驻厅银行专员 邓超",
+        "reviewer.ysj",
+        "营商局审核员 邓超",
         Role::DeptReviewer,
-        Some("YHZQ"),
+        Some("YSJ"),
     ),
     (
         "handler.ls",
