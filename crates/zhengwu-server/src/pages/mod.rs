@@ -51,6 +51,7 @@ pub mod cases_portal;
 pub mod catalog_admin;
 pub mod citizens;
 pub mod console;
+pub mod download;
 pub mod faces;
 pub mod guide;
 pub mod queue;

@@ -388,6 +388,44 @@ async fn supervisors_read_the_figures_and_stuck_matters_are_taken_and_resolved()
             "{path}"
         );
     }
+    // Every list of the overview downloads as CSV and XLSX, for supervisors only.
+    for list in ["load", "red", "yellow", "departments", "items"] {
+        let res = get(
+            &app,
+            &supervisor,
+            &format!("/console/cases/supervise/{list}.csv"),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{list}");
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = res.text().await.unwrap();
+        assert!(text.starts_with('\u{feff}'), "{list}: a byte-order mark");
+        let res = get(
+            &app,
+            &supervisor,
+            &format!("/console/cases/supervise/{list}.xlsx"),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{list}");
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    }
+    let res = get(&app, &supervisor, "/console/cases/supervise/red.csv").await;
+    assert!(
+        res.text().await.unwrap().starts_with("\u{feff}办件编号,"),
+        "the page's words head the columns"
+    );
+    assert_eq!(
+        get(&app, &clerk, "/console/cases/supervise/red.csv")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&app, &supervisor, "/console/cases/supervise/secrets.csv")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     let f: Value = get(&app, &supervisor, "/api/v1/cases/figures")
         .await
         .json()

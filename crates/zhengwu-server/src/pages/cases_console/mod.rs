@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/cases/review", get(review::review_page))
         .route("/console/cases/supervise", get(supervise::supervise_page))
+        .route(
+            "/console/cases/supervise/{file}",
+            get(supervise::supervise_download),
+        )
         .route("/console/cases/{id}", get(detail::detail_page))
         .route("/console/cases/{id}/act", post(detail::act_submit))
         .route(

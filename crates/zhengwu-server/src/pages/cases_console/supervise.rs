@@ -14,10 +14,11 @@ use zhengwu_store::cases::{self, figures};
 
 use super::super::Frame;
 use super::super::console::render;
+use super::super::download::{FileFormat, Table, respond};
 use super::super::guide::Words;
 use super::{Menu, Row, days_text, menu, row, staff_or_login, unit_names};
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath};
 use crate::http::cases::{READ_ALL, hours, staff_filter};
 use crate::i18n::{Lang, tf};
 use crate::startup::AppState;
@@ -105,23 +106,18 @@ struct SupervisePage {
     items: Vec<FigRow>,
 }
 
-/// The supervisor's overview.
-pub(super) async fn supervise_page(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    if let Some(r) = staff_or_login(&caller) {
-        return Ok(r);
-    }
+/// What the overview shows, gathered once for the page and for its downloads.
+async fn gather(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    w: Words,
+) -> Result<SupervisePage, ApiError> {
     caller.require(READ_ALL)?;
-    let lang = crate::http::lang_from(&uri, &headers);
-    let w = Words::new(lang);
     let cal = state.calendar();
     let now = Utc::now();
     let db = state.db.conn();
-    let names = unit_names(&state).await?;
+    let names = unit_names(state).await?;
     let name_of = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
     let load = cases::load_by_department(db, &cal, &hours(), now)
         .await?
@@ -135,7 +131,7 @@ pub(super) async fn supervise_page(
         .collect();
     let mut lists = Vec::new();
     for colour in [Deadline::Red, Deadline::Yellow] {
-        let mut f = staff_filter(&state, &caller, "all").await?;
+        let mut f = staff_filter(state, caller, "all").await?;
         f.deadline = Some(colour);
         f.with_parts = true;
         f.limit = 100;
@@ -152,9 +148,9 @@ pub(super) async fn supervise_page(
     let yellow = lists.pop().unwrap_or_default();
     let red = lists.pop().unwrap_or_default();
     let report = figures::report(db, &cal, &hours()).await?;
-    let page = SupervisePage {
+    Ok(SupervisePage {
         frame: Frame::new(lang, state.district_name()),
-        menu: menu(&caller, &w, "/console/cases/supervise"),
+        menu: menu(caller, &w, "/console/cases/supervise"),
         load,
         red,
         yellow,
@@ -178,6 +174,130 @@ pub(super) async fn supervise_page(
             .map(|f| fig_row(lang, f, f.name.clone()))
             .collect(),
         w,
-    };
+    })
+}
+
+/// The supervisor's overview.
+pub(super) async fn supervise_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    if let Some(r) = staff_or_login(&caller) {
+        return Ok(r);
+    }
+    let lang = crate::http::lang_from(&uri, &headers);
+    let page = gather(&state, &caller, lang, Words::new(lang)).await?;
     render(page, None, StatusCode::OK)
+}
+
+/// The lists the overview offers as files.
+pub(super) const LISTS: [&str; 5] = ["load", "red", "yellow", "departments", "items"];
+
+/// One of the overview's lists as CSV or XLSX (`/console/cases/supervise/red.csv`): the same
+/// rows and words as the page.
+pub(super) async fn supervise_download(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiPath(file): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let Some((list, format)) = FileFormat::split(&file).filter(|(l, _)| LISTS.contains(l)) else {
+        return Err(ApiError::not_found());
+    };
+    if matches!(caller, Caller::Anonymous) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated"));
+    }
+    let lang = crate::http::lang_from(&uri, &headers);
+    let w = Words::new(lang);
+    let p = gather(&state, &caller, lang, Words::new(lang)).await?;
+    let l = |k: &str| w.l(k);
+    let table = match list {
+        "load" => Table {
+            headers: vec![
+                l("cases.console.department"),
+                l("cases.console.sup.open"),
+                l("case.deadline.yellow"),
+                l("case.deadline.red"),
+            ],
+            rows: p
+                .load
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.department.clone(),
+                        r.open.to_string(),
+                        r.yellow.to_string(),
+                        r.red.to_string(),
+                    ]
+                })
+                .collect(),
+        },
+        "red" | "yellow" => Table {
+            headers: vec![
+                l("cases.console.number"),
+                l("cases.console.deadline"),
+                l("cases.console.due"),
+                l("cases.console.item"),
+                l("cases.console.department"),
+                l("cases.console.status"),
+            ],
+            rows: (if list == "red" { &p.red } else { &p.yellow })
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.number.clone(),
+                        r.dl.word.clone(),
+                        r.due.clone(),
+                        r.item.clone(),
+                        r.department.clone(),
+                        r.status.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        _ => {
+            let rows = if list == "items" {
+                &p.items
+            } else {
+                &p.departments
+            };
+            Table {
+                headers: vec![
+                    l(if list == "items" {
+                        "cases.console.item"
+                    } else {
+                        "cases.console.department"
+                    }),
+                    l("cases.console.sup.cases"),
+                    l("cases.console.sup.materials"),
+                    l("cases.console.sup.shared_share"),
+                    l("cases.console.sup.decided"),
+                    l("cases.console.sup.mean_days"),
+                    l("cases.console.sup.mean_legal"),
+                    l("cases.console.sup.faster"),
+                    l("cases.console.sup.on_time"),
+                ],
+                rows: rows
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.name.clone(),
+                            f.cases.to_string(),
+                            f.materials.to_string(),
+                            f.shared_share.clone(),
+                            f.decided.to_string(),
+                            f.mean_days.clone(),
+                            f.mean_legal.clone(),
+                            f.faster.clone(),
+                            f.on_time.to_string(),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+    };
+    respond(&table, &format!("cases-{list}"), format)
 }
