@@ -614,37 +614,33 @@ async fn visit(
     ))
 }
 
+/// A multipart body that cannot be read: 413 when it is larger than the route's limit, else
+/// 400.
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "payload_too_large")
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request")
+    }
+}
+
 /// Reads every `file` part of a multipart body: (file name, bytes).
 pub(crate) async fn file_parts(
     mut multipart: axum::extract::Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<(String, axum::body::Bytes)>), ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
-        ApiError::new(
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                status
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "payload_too_large"
-            } else {
-                "bad_request"
-            },
-        )
-    };
     let (mut fields, mut files) = (Vec::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" || name == "files" {
             let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
+            let bytes = field.bytes().await.map_err(multipart_error)?;
             // A file input left empty sends a part with no name and no bytes.
             if !(file_name.is_empty() && bytes.is_empty()) {
                 files.push((file_name, bytes));
             }
         } else {
-            fields.push((name, field.text().await.map_err(bad)?));
+            fields.push((name, field.text().await.map_err(multipart_error)?));
         }
     }
     Ok((fields, files))

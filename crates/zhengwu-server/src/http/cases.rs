@@ -273,40 +273,50 @@ pub struct NewCaseBody {
     pub authorisation: Option<String>,
 }
 
-/// Reads a multipart submission: the `case` part (JSON) and file parts named `m{index}`
-/// (the material's index in the item's list).
-pub(crate) async fn case_parts(
+/// Reads a multipart form of cases: its text fields, and the files of the materials in parts
+/// named `m{index}` (the material's index in the item's list). For the API and the pages.
+pub(crate) async fn material_parts(
     mut multipart: axum::extract::Multipart,
-) -> Result<(Option<String>, Vec<Upload>), ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "payload_too_large")
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request")
-        }
-    };
-    let (mut json, mut files) = (None, Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+) -> Result<(Vec<(String, String)>, Vec<Upload>), ApiError> {
+    use crate::http::appeals::multipart_error;
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
-        if name == "case" {
-            json = Some(field.text().await.map_err(bad)?);
-        } else if let Some(idx) = name.strip_prefix('m') {
-            let material: usize = idx
-                .parse()
-                .map_err(|_| ApiError::invalid_field("material", format!("unknown:{idx}")))?;
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
-            // A file input left empty sends a part with no name and no bytes.
-            if !(file_name.is_empty() && bytes.is_empty()) {
-                files.push(Upload {
-                    material,
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
+        match name.strip_prefix('m').and_then(|i| i.parse::<usize>().ok()) {
+            Some(material) => {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                // A file input left empty sends a part with no name and no bytes.
+                if !(file_name.is_empty() && bytes.is_empty()) {
+                    files.push(Upload {
+                        material,
+                        name: file_name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
             }
+            None => fields.push((name, field.text().await.map_err(multipart_error)?)),
         }
     }
+    Ok((fields, files))
+}
+
+/// Reads a multipart submission of the API: the `case` part (JSON) and the materials' files.
+/// A part named like a material but without its number is refused.
+pub(crate) async fn case_parts(
+    multipart: axum::extract::Multipart,
+) -> Result<(Option<String>, Vec<Upload>), ApiError> {
+    let (fields, files) = material_parts(multipart).await?;
+    if let Some((name, _)) = fields.iter().find(|(n, _)| n.starts_with('m')) {
+        return Err(ApiError::invalid_field(
+            "material",
+            format!("unknown:{}", &name[1..]),
+        ));
+    }
+    let json = fields
+        .into_iter()
+        .find(|(n, _)| n == "case")
+        .map(|(_, v)| v);
     Ok((json, files))
 }
 

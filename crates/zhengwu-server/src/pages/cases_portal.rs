@@ -81,35 +81,9 @@ fn status_of(error: &Option<String>) -> StatusCode {
 
 /// The text fields and the material files (`m{index}`) of a multipart form.
 async fn form_parts(
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<Upload>), ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request")
-        }
-    };
-    let (mut fields, mut files) = (Vec::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or("").to_owned();
-        match name.strip_prefix('m').and_then(|i| i.parse::<usize>().ok()) {
-            Some(material) => {
-                let file_name = field.file_name().unwrap_or("").to_owned();
-                let bytes = field.bytes().await.map_err(bad)?;
-                // A file input left empty sends a part with no name and no bytes.
-                if !(file_name.is_empty() && bytes.is_empty()) {
-                    files.push(Upload {
-                        material,
-                        name: file_name,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            None => fields.push((name, field.text().await.map_err(bad)?)),
-        }
-    }
-    Ok((fields, files))
+    crate::http::cases::material_parts(multipart).await
 }
 
 /// The value of a posted field (empty when absent).

@@ -562,9 +562,10 @@ pub async fn submit(tx: &impl ConnectionTrait, new: NewCase, ctx: &Ctx<'_>) -> R
     if !item.bundle.is_empty() {
         for code in &item.bundle {
             let sub = crate::catalog::published_item(tx, code).await?;
+            let sub_fields = sub.form_fields();
             let sub_form: Form = form
                 .iter()
-                .filter(|(k, _)| sub.form_fields().iter().any(|f| &f.key == *k))
+                .filter(|(k, _)| sub_fields.iter().any(|f| &f.key == *k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let s = insert_case(

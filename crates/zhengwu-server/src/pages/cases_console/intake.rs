@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhengwu_core::case::Form;
@@ -250,36 +250,10 @@ pub(super) async fn new_page(
 
 /// Reads the page's multipart form: the text fields (the item's own as `f_{key}`) and the
 /// files of the materials (`m{index}`).
-async fn read_form(
-    mut multipart: axum::extract::Multipart,
-) -> Result<(Typed, Vec<Upload>), ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "payload_too_large")
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request")
-        }
-    };
-    let (mut typed, mut files) = (Typed::default(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or("").to_owned();
-        if let Some(idx) = name.strip_prefix('m')
-            && let Ok(material) = idx.parse::<usize>()
-        {
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
-            // A file input left empty sends a part with no name and no bytes.
-            if !(file_name.is_empty() && bytes.is_empty()) {
-                files.push(Upload {
-                    material,
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(bad)?;
+async fn read_form(multipart: axum::extract::Multipart) -> Result<(Typed, Vec<Upload>), ApiError> {
+    let (fields, files) = crate::http::cases::material_parts(multipart).await?;
+    let mut typed = Typed::default();
+    for (name, value) in fields {
         match name.as_str() {
             "csrf" => typed.csrf = value,
             "item" => typed.item = value,
