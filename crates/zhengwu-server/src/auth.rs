@@ -86,8 +86,9 @@ impl FromRequestParts<AppState> for Caller {
             let digest = token_digest(sid);
             let idle =
                 Duration::from_std(state.config.session.idle).unwrap_or(Duration::minutes(30));
+            // On SQLite, on the calling thread (zhengwu_store::sql): every request asks this.
             if let Some(s) =
-                identity::session_staff(state.db.conn(), &digest, Utc::now(), idle).await?
+                identity::session_staff(&state.db.read()?, &digest, Utc::now(), idle).await?
             {
                 return Ok(Self::Staff(s));
             }

@@ -30,6 +30,8 @@ pub struct Db {
     /// SQLite has one writer at a time: the writers of this process take turns here, in
     /// order, instead of sleeping in SQLite's busy handler (which backs off up to 100 ms).
     writer: Arc<Mutex<()>>,
+    /// SQLite only: the connections of [`crate::sql`], which run on the calling thread.
+    lite: Option<Arc<crate::sql::Lite>>,
 }
 
 /// A write transaction. On SQLite it holds this process's writer turn and began IMMEDIATE
@@ -115,11 +117,20 @@ impl Db {
                 opts.max_connections(16);
             }
         }
+        let lite = match backend {
+            Backend::Sqlite => {
+                let o = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| DbErr::Custom(e.to_string()))?;
+                Some(Arc::new(crate::sql::Lite::new(o.get_filename().to_owned())))
+            }
+            Backend::Postgres => None,
+        };
         let conn = Database::connect(opts).await?;
         Ok(Self {
             conn,
             backend,
             writer: Arc::new(Mutex::new(())),
+            lite,
         })
     }
 
@@ -140,17 +151,41 @@ impl Db {
         &self.conn
     }
 
+    /// This process's turn to write on SQLite, in order; as long as SQLite's own busy
+    /// timeout: a writer that waits longer fails.
+    async fn writer_turn(&self) -> Result<OwnedMutexGuard<()>, DbErr> {
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            Arc::clone(&self.writer).lock_owned(),
+        )
+        .await
+        .map_err(|_| DbErr::Custom("timed out waiting for the database writer".into()))
+    }
+
+    /// Reads for the functions written against [`crate::sql::Exec`].
+    pub fn read(&self) -> crate::Result<crate::sql::Reader<'_>> {
+        match &self.lite {
+            Some(lite) => crate::sql::Reader::lite(lite),
+            None => Ok(crate::sql::Reader::Orm(&self.conn)),
+        }
+    }
+
+    /// A write transaction for the functions written against [`crate::sql::Exec`].
+    pub async fn write(&self) -> crate::Result<crate::sql::SqlTx> {
+        match &self.lite {
+            Some(lite) => {
+                let turn = self.writer_turn().await?;
+                crate::sql::SqlTx::lite(lite.writer()?, turn)
+            }
+            None => Ok(crate::sql::SqlTx::Orm(Some(self.begin_write().await?))),
+        }
+    }
+
     /// Starts a write transaction.
     pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
         match self.backend {
             Backend::Sqlite => {
-                // As long as SQLite's own busy timeout: a writer that waits longer fails.
-                let turn = tokio::time::timeout(
-                    Duration::from_secs(30),
-                    Arc::clone(&self.writer).lock_owned(),
-                )
-                .await
-                .map_err(|_| DbErr::Custom("timed out waiting for the database writer".into()))?;
+                let turn = self.writer_turn().await?;
                 let tx = self
                     .conn
                     .begin_with_options(TransactionOptions {

@@ -65,7 +65,7 @@ impl From<DbErr> for StoreError {
 }
 
 /// The constraint or column named in a database's message, for the caller's error.
-fn constraint_name(message: &str) -> String {
+pub(crate) fn constraint_name(message: &str) -> String {
     // PostgreSQL: `... violates unique constraint "org_units_code_key"`;
     // SQLite: `UNIQUE constraint failed: org_units.code`.
     if let Some(start) = message.find('"')

@@ -16,6 +16,7 @@ use zhengwu_core::session::{Liveness, liveness};
 
 use crate::audit::{self, Actor, NewEntry};
 use crate::entity::{api_token, org_unit, session, staff, staff_role};
+use crate::sql::{Exec, Row};
 use crate::{Result, StoreError};
 
 /// Failed logins in a row that lock an account.
@@ -149,29 +150,24 @@ pub async fn create_staff(
     Ok(StaffId(m.id))
 }
 
-async fn grants_of(db: &impl ConnectionTrait, staff_id: i64) -> Result<Vec<Grant>> {
-    let roles = staff_role::Entity::find()
-        .filter(staff_role::Column::StaffId.eq(staff_id))
-        .order_by_asc(staff_role::Column::Id)
-        .all(db)
+async fn grants_of(db: &impl Exec, staff_id: i64) -> Result<Vec<Grant>> {
+    let rows = db
+        .rows(
+            "SELECT r.role, r.scope_unit_id, u.name, u.path FROM staff_roles r \
+             LEFT JOIN org_units u ON u.id = r.scope_unit_id WHERE r.staff_id = $1 ORDER BY r.id",
+            &[staff_id.into()],
+        )
         .await?;
-    let mut out = Vec::new();
-    for r in roles {
-        let Some(role) = Role::parse(&r.role) else {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(role) = Role::parse(&r.text(0)?) else {
             continue;
         };
-        let unit = org_unit::Entity::find_by_id(r.scope_unit_id)
-            .one(db)
-            .await?;
-        let (name, path) = unit.map_or_else(
-            || (String::new(), "/none/".to_owned()),
-            |u| (u.name, u.path),
-        );
         out.push(Grant {
             role,
-            scope: UnitId(r.scope_unit_id),
-            scope_name: name,
-            scope_path: path,
+            scope: UnitId(r.i64(1)?),
+            scope_name: r.opt_text(2)?.unwrap_or_default(),
+            scope_path: r.opt_text(3)?.unwrap_or_else(|| "/none/".to_owned()),
         });
     }
     Ok(out)
@@ -188,14 +184,40 @@ fn member(m: staff::Model, grants: Vec<Grant>) -> StaffMember {
     }
 }
 
+/// The columns [`member_of`] reads, in its order.
+macro_rules! member_columns {
+    () => {
+        "st.id, st.username, st.display_name, st.active, st.locked_until"
+    };
+}
+
+/// A member of staff from a row of [`member_columns`] starting at column `at`.
+async fn member_of(db: &impl Exec, r: &Row, at: usize) -> Result<StaffMember> {
+    let id = r.i64(at)?;
+    Ok(StaffMember {
+        id: StaffId(id),
+        username: r.text(at + 1)?,
+        display_name: r.text(at + 2)?,
+        active: r.bool(at + 3)?,
+        locked_until: r.opt_time(at + 4)?,
+        grants: grants_of(db, id).await?,
+    })
+}
+
 /// One member of staff.
-pub async fn get_staff(db: &impl ConnectionTrait, id: StaffId) -> Result<StaffMember> {
-    let m = staff::Entity::find_by_id(id.get())
-        .one(db)
+pub async fn get_staff(db: &impl Exec, id: StaffId) -> Result<StaffMember> {
+    let r = db
+        .row(
+            concat!(
+                "SELECT ",
+                member_columns!(),
+                " FROM staff st WHERE st.id = $1"
+            ),
+            &[id.get().into()],
+        )
         .await?
         .ok_or_else(|| StoreError::not_found("staff", id))?;
-    let grants = grants_of(db, m.id).await?;
-    Ok(member(m, grants))
+    member_of(db, &r, 0).await
 }
 
 /// Every member of staff, by username.
@@ -323,34 +345,42 @@ pub async fn open_session(
 /// The member of staff behind a live session: not expired, not idle for longer than `idle`,
 /// the account active. Touches the session (at most once a minute).
 pub async fn session_staff(
-    db: &impl ConnectionTrait,
+    db: &impl Exec,
     digest: &str,
     now: DateTime<Utc>,
     idle: Duration,
 ) -> Result<Option<StaffMember>> {
-    let Some(s) = session::Entity::find_by_id(digest.to_owned())
-        .one(db)
+    let Some(r) = db
+        .row(
+            concat!(
+                "SELECT s.expires_at, s.last_seen_at, ",
+                member_columns!(),
+                " FROM sessions s JOIN staff st ON st.id = s.staff_id WHERE s.digest = $1"
+            ),
+            &[digest.into()],
+        )
         .await?
     else {
         return Ok(None);
     };
-    let touch = match liveness(s.expires_at, s.last_seen_at, now, idle) {
+    let touch = match liveness(r.time(0)?, r.time(1)?, now, idle) {
         Liveness::Ended => {
-            session::Entity::delete_by_id(digest.to_owned())
-                .exec(db)
+            db.run("DELETE FROM sessions WHERE digest = $1", &[digest.into()])
                 .await?;
             return Ok(None);
         }
         Liveness::Live { touch } => touch,
     };
-    let staff = get_staff(db, StaffId(s.staff_id)).await?;
+    let staff = member_of(db, &r, 2).await?;
     if !staff.active {
         return Ok(None);
     }
     if touch {
-        let mut a: session::ActiveModel = s.into();
-        a.last_seen_at = Set(now);
-        a.update(db).await?;
+        db.run(
+            "UPDATE sessions SET last_seen_at = $1 WHERE digest = $2",
+            &[now.into(), digest.into()],
+        )
+        .await?;
     }
     Ok(Some(staff))
 }

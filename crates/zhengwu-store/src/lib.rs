@@ -20,6 +20,7 @@ pub mod org;
 pub mod queue;
 pub mod ratings;
 pub mod scope;
+pub mod sql;
 pub mod testing;
 
 pub use db::{Backend, Db, WriteTx};

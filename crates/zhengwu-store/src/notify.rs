@@ -130,7 +130,7 @@ impl RetryPolicy {
 
 /// Adds a message to the outbox, inside the caller's transaction.
 #[tracing::instrument(skip_all, fields(topic = %msg.topic, sink = %msg.sink))]
-pub async fn enqueue(tx: &impl ConnectionTrait, msg: NewMessage) -> Result<MessageId> {
+pub async fn enqueue(tx: &impl crate::sql::Exec, msg: NewMessage) -> Result<MessageId> {
     if msg.topic.trim().is_empty() || msg.topic.len() > 100 {
         return Err(StoreError::invalid("topic", "1–100 characters"));
     }
@@ -138,23 +138,27 @@ pub async fn enqueue(tx: &impl ConnectionTrait, msg: NewMessage) -> Result<Messa
         return Err(StoreError::invalid("sink", "1–40 characters"));
     }
     let now = Utc::now();
-    let model = outbox::ActiveModel {
-        sink: Set(msg.sink),
-        topic: Set(msg.topic),
-        payload: Set(msg.payload.to_string()),
-        idempotency_key: Set(uuid::Uuid::new_v4().to_string()),
-        status: Set(Status::Pending.as_str().to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        locked_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await?;
-    Ok(MessageId(model.id))
+    let payload = msg.payload.to_string();
+    let key = uuid::Uuid::new_v4().to_string();
+    let id = tx
+        .row(
+            "INSERT INTO outbox (sink, topic, payload, idempotency_key, status, attempts, \
+             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                (&msg.sink).into(),
+                (&msg.topic).into(),
+                (&payload).into(),
+                (&key).into(),
+                Status::Pending.as_str().into(),
+                0i32.into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found("outbox", "new"))?
+        .i64(0)?;
+    Ok(MessageId(id))
 }
 
 /// Leases up to `limit` messages that are due, for `lease`. On PostgreSQL the rows are

@@ -371,12 +371,14 @@ pub async fn paths(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>> {
 }
 
 /// The organisation path of a unit (`/1/4/17/`), for scope checks.
-pub async fn unit_path(db: &impl ConnectionTrait, id: UnitId) -> Result<String> {
-    org_unit::Entity::find_by_id(id.get())
-        .one(db)
-        .await?
-        .map(|u| u.path)
-        .ok_or_else(|| StoreError::not_found("unit", id))
+pub async fn unit_path(db: &impl crate::sql::Exec, id: UnitId) -> Result<String> {
+    db.row(
+        "SELECT path FROM org_units WHERE id = $1",
+        &[id.get().into()],
+    )
+    .await?
+    .ok_or_else(|| StoreError::not_found("unit", id))?
+    .text(0)
 }
 
 pub async fn get_unit(db: &impl ConnectionTrait, id: UnitId) -> Result<Unit> {

@@ -9,7 +9,6 @@
 //! none is skipped. Every step is an event with its time.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -20,7 +19,8 @@ use zhengwu_core::calendar::district_offset;
 use zhengwu_core::ids::UnitId;
 
 use crate::entity::{org_unit, queue_counter, queue_event, queue_group, queue_ticket};
-use crate::{Result, StoreError};
+use crate::sql::{Arg, Exec, Row};
+use crate::{Backend, Result, StoreError};
 
 /// A ticket's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -167,24 +167,65 @@ impl From<queue_ticket::Model> for Ticket {
 pub const OUTCOMES: [&str; 3] = ["done", "more_material", "referred"];
 
 async fn event(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     ticket: i64,
     counter: Option<i64>,
     kind: &str,
     at: DateTime<Utc>,
     actor: &str,
 ) -> Result<()> {
-    queue_event::ActiveModel {
-        ticket_id: Set(ticket),
-        counter_id: Set(counter),
-        kind: Set(kind.to_owned()),
-        at: Set(at),
-        actor: Set(actor.chars().take(100).collect()),
-        ..Default::default()
-    }
-    .insert(tx)
+    let actor: String = actor.chars().take(100).collect();
+    tx.run(
+        "INSERT INTO queue_events (ticket_id, counter_id, kind, at, actor) \
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            ticket.into(),
+            counter.into(),
+            kind.into(),
+            at.into(),
+            (&actor).into(),
+        ],
+    )
     .await?;
     Ok(())
+}
+
+/// The columns [`ticket_of`] reads, in its order.
+macro_rules! ticket_columns {
+    () => {
+        "id, site_id, group_id, day, number, priority, status, counter_id, joined_at, \
+         called_at, started_at, finished_at, outcome, appointment_id, mobile"
+    };
+}
+
+fn ticket_of(r: &Row) -> Result<Ticket> {
+    Ok(Ticket {
+        id: r.i64(0)?,
+        site_id: r.i64(1)?,
+        group_id: r.i64(2)?,
+        day: r.date(3)?,
+        number: r.text(4)?,
+        priority: r.i32(5)?,
+        status: TicketStatus::parse(&r.text(6)?),
+        counter_id: r.opt_i64(7)?,
+        joined_at: r.time(8)?,
+        called_at: r.opt_time(9)?,
+        started_at: r.opt_time(10)?,
+        finished_at: r.opt_time(11)?,
+        outcome: r.opt_text(12)?,
+        appointment_id: r.opt_i64(13)?,
+        mobile: r.opt_text(14)?,
+    })
+}
+
+/// `sql` taking its rows for update on PostgreSQL (skipping rows others hold when
+/// `skip_locked`); on SQLite a write transaction is already exclusive.
+fn for_update(sql: &str, backend: Backend, skip_locked: bool) -> std::borrow::Cow<'_, str> {
+    match (backend, skip_locked) {
+        (Backend::Postgres, true) => format!("{sql} FOR UPDATE SKIP LOCKED").into(),
+        (Backend::Postgres, false) => format!("{sql} FOR UPDATE").into(),
+        (Backend::Sqlite, _) => sql.into(),
+    }
 }
 
 /// A walk-in who has waited this long is called before any priority class, so the green
@@ -192,15 +233,24 @@ async fn event(
 pub const STARVATION_GUARD_MINUTES: i64 = 45;
 
 /// The item groups of a site.
-pub async fn groups(db: &impl ConnectionTrait, site: UnitId) -> Result<Vec<Group>> {
-    Ok(queue_group::Entity::find()
-        .filter(queue_group::Column::SiteId.eq(site.get()))
-        .order_by_asc(queue_group::Column::Code)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Group::from)
-        .collect())
+pub async fn groups(db: &impl Exec, site: UnitId) -> Result<Vec<Group>> {
+    db.rows(
+        "SELECT id, site_id, code, name, departments FROM queue_groups \
+         WHERE site_id = $1 ORDER BY code",
+        &[site.get().into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Group {
+            id: r.i64(0)?,
+            site_id: r.i64(1)?,
+            code: r.text(2)?,
+            name: r.text(3)?,
+            departments: serde_json::from_str(&r.text(4)?).unwrap_or_default(),
+        })
+    })
+    .collect()
 }
 
 /// The counters of a site, or of every site.
@@ -218,21 +268,40 @@ pub async fn counters(db: &impl ConnectionTrait, site: Option<UnitId>) -> Result
 }
 
 /// One counter.
-pub async fn counter(db: &impl ConnectionTrait, id: i64) -> Result<Counter> {
-    queue_counter::Entity::find_by_id(id)
-        .one(db)
+pub async fn counter(db: &impl Exec, id: i64) -> Result<Counter> {
+    let r = db
+        .row(
+            "SELECT id, site_id, window_id, name, \"groups\", \"open\", opened_by \
+             FROM queue_counters WHERE id = $1",
+            &[id.into()],
+        )
         .await?
-        .map(Counter::from)
-        .ok_or_else(|| StoreError::not_found("counter", id))
+        .ok_or_else(|| StoreError::not_found("counter", id))?;
+    Ok(Counter {
+        id: r.i64(0)?,
+        site_id: r.i64(1)?,
+        window_id: r.opt_i64(2)?,
+        name: r.text(3)?,
+        groups: serde_json::from_str(&r.text(4)?).unwrap_or_default(),
+        open: r.bool(5)?,
+        opened_by: r.opt_text(6)?,
+    })
 }
 
 /// One ticket.
-pub async fn ticket(db: &impl ConnectionTrait, id: i64) -> Result<Ticket> {
-    queue_ticket::Entity::find_by_id(id)
-        .one(db)
+pub async fn ticket(db: &impl Exec, id: i64) -> Result<Ticket> {
+    let r = db
+        .row(
+            concat!(
+                "SELECT ",
+                ticket_columns!(),
+                " FROM queue_tickets WHERE id = $1"
+            ),
+            &[id.into()],
+        )
         .await?
-        .map(Ticket::from)
-        .ok_or_else(|| StoreError::not_found("ticket", id))
+        .ok_or_else(|| StoreError::not_found("ticket", id))?;
+    ticket_of(&r)
 }
 
 /// The district's date of `at`: numbers restart every day.
@@ -243,62 +312,83 @@ fn day_of(at: DateTime<Utc>) -> NaiveDate {
 /// Issues a ticket at `site` for the group `group_code` (a walk-in, or a checked-in
 /// appointment with its priority).
 pub async fn issue(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     site: UnitId,
     group_code: &str,
     priority: i32,
     at: DateTime<Utc>,
     actor: &str,
 ) -> Result<Ticket> {
-    let q = queue_group::Entity::find()
-        .filter(queue_group::Column::SiteId.eq(site.get()))
-        .filter(queue_group::Column::Code.eq(group_code));
-    let g = crate::db::for_update(q, tx.get_database_backend(), false)
-        .one(tx)
+    let g = tx
+        .row(
+            &for_update(
+                "SELECT id, code, last_day, last_seq FROM queue_groups \
+                 WHERE site_id = $1 AND code = $2",
+                tx.backend(),
+                false,
+            ),
+            &[site.get().into(), group_code.into()],
+        )
         .await?
         .ok_or_else(|| StoreError::invalid("item_group", format!("no_group:{group_code}")))?;
+    let (group_id, code, last_day, last_seq) = (g.i64(0)?, g.text(1)?, g.opt_date(2)?, g.i32(3)?);
     let day = day_of(at);
-    let seq = if g.last_day == Some(day) {
-        g.last_seq + 1
+    let seq = if last_day == Some(day) {
+        last_seq + 1
     } else {
         1
     };
     if seq > 9999 {
         return Err(StoreError::invalid("item_group", "queue_full"));
     }
-    let number = format!("{}{seq:03}", g.code);
-    let group_id = g.id;
-    let mut am: queue_group::ActiveModel = g.into();
-    am.last_day = Set(Some(day));
-    am.last_seq = Set(seq);
-    am.update(tx).await?;
-    let m = queue_ticket::ActiveModel {
-        site_id: Set(site.get()),
-        group_id: Set(group_id),
-        day: Set(day),
-        seq: Set(seq),
-        number: Set(number),
-        priority: Set(priority),
-        status: Set(TicketStatus::Waiting.as_str().into()),
-        counter_id: Set(None),
-        joined_at: Set(at),
-        called_at: Set(None),
-        started_at: Set(None),
-        finished_at: Set(None),
-        outcome: Set(None),
-        mobile: Set(None),
-        near_notified: Set(false),
-        appointment_id: Set(None),
-        token: Set(Some(
-            zhengwu_core::secret::random_hex(16)
-                .map_err(|e| StoreError::invalid("ticket", e.to_string()))?,
-        )),
-        ..Default::default()
-    }
-    .insert(tx)
+    let number = format!("{code}{seq:03}");
+    tx.run(
+        "UPDATE queue_groups SET last_day = $1, last_seq = $2 WHERE id = $3",
+        &[day.into(), seq.into(), group_id.into()],
+    )
     .await?;
-    event(tx, m.id, None, "join", at, actor).await?;
-    Ok(m.into())
+    let token = zhengwu_core::secret::random_hex(16)
+        .map_err(|e| StoreError::invalid("ticket", e.to_string()))?;
+    let status = TicketStatus::Waiting;
+    let id = tx
+        .row(
+            "INSERT INTO queue_tickets (site_id, group_id, day, seq, number, priority, status, \
+             joined_at, near_notified, token) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            &[
+                site.get().into(),
+                group_id.into(),
+                day.into(),
+                seq.into(),
+                (&number).into(),
+                priority.into(),
+                status.as_str().into(),
+                at.into(),
+                false.into(),
+                (&token).into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found("ticket", "new"))?
+        .i64(0)?;
+    event(tx, id, None, "join", at, actor).await?;
+    Ok(Ticket {
+        id,
+        site_id: site.get(),
+        group_id,
+        day,
+        number,
+        priority,
+        status,
+        counter_id: None,
+        joined_at: at,
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        outcome: None,
+        appointment_id: None,
+        mobile: None,
+    })
 }
 
 /// Opens or closes a counter.
@@ -322,7 +412,7 @@ pub async fn set_open(
 /// Calls the next ticket to the counter: the waiting ticket of the counter's site and groups
 /// with the highest priority class, then the earliest joined; `None` when nobody waits.
 pub async fn call_next(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     counter_id: i64,
     at: DateTime<Utc>,
     actor: &str,
@@ -347,7 +437,7 @@ impl Default for CallOrder {
 
 /// [`call_next`] with the site's configured order.
 pub async fn call_next_with(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     counter_id: i64,
     at: DateTime<Utc>,
     actor: &str,
@@ -357,9 +447,9 @@ pub async fn call_next_with(
     if !c.open {
         return Err(StoreError::invalid("counter", "counter_closed"));
     }
-    let mut q = queue_ticket::Entity::find()
-        .filter(queue_ticket::Column::SiteId.eq(c.site_id))
-        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()));
+    let cutoff = at - chrono::Duration::minutes(order.starvation_guard_minutes);
+    let mut args: Vec<Arg<'_>> = vec![c.site_id.into(), PRIORITY_WALK_IN.into(), cutoff.into()];
+    let mut only = String::new();
     if !c.groups.is_empty() {
         let ids: Vec<i64> = groups(tx, UnitId(c.site_id))
             .await?
@@ -367,51 +457,48 @@ pub async fn call_next_with(
             .filter(|g| c.groups.contains(&g.code))
             .map(|g| g.id)
             .collect();
-        q = q.filter(queue_ticket::Column::GroupId.is_in(ids));
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+        only = format!(" AND group_id IN ({})", marks.join(", "));
+        args.extend(ids.into_iter().map(Arg::from));
     }
     // One query: the starvation guard first (a walk-in who has waited too long goes before the
     // priority classes, oldest first), then priority class, then the time of joining.
-    let starving: Expr = Expr::case(
-        sea_orm::Condition::all()
-            .add(queue_ticket::Column::Priority.eq(PRIORITY_WALK_IN))
-            .add(
-                queue_ticket::Column::JoinedAt
-                    .lte(at - chrono::Duration::minutes(order.starvation_guard_minutes)),
-            ),
-        1,
-    )
-    .finally(0)
-    .into();
-    let q = q
-        .order_by(starving, sea_orm::Order::Desc)
-        .order_by_desc(queue_ticket::Column::Priority)
-        .order_by_asc(queue_ticket::Column::JoinedAt)
-        .order_by_asc(queue_ticket::Column::Id)
-        .limit(1);
-    let Some(t) = crate::db::for_update(q, tx.get_database_backend(), true)
-        .one(tx)
-        .await?
-    else {
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            ticket_columns!(),
+            " FROM queue_tickets WHERE site_id = $1 AND status = 'waiting'{} \
+             ORDER BY CASE WHEN priority = $2 AND joined_at <= $3 THEN 1 ELSE 0 END DESC, \
+             priority DESC, joined_at ASC, id ASC LIMIT 1"
+        ),
+        only
+    );
+    let Some(r) = tx.row(&for_update(&sql, tx.backend(), true), &args).await? else {
         return Ok(None);
     };
-    let done = queue_ticket::Entity::update_many()
-        .col_expr(
-            queue_ticket::Column::Status,
-            Expr::value(TicketStatus::Called.as_str()),
+    let mut called = ticket_of(&r)?;
+    let done = tx
+        .run(
+            "UPDATE queue_tickets SET status = $1, counter_id = $2, called_at = $3 \
+             WHERE id = $4 AND status = $5",
+            &[
+                TicketStatus::Called.as_str().into(),
+                counter_id.into(),
+                at.into(),
+                called.id.into(),
+                TicketStatus::Waiting.as_str().into(),
+            ],
         )
-        .col_expr(queue_ticket::Column::CounterId, Expr::value(counter_id))
-        .col_expr(queue_ticket::Column::CalledAt, Expr::value(at))
-        .filter(queue_ticket::Column::Id.eq(t.id))
-        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
-        .exec(tx)
         .await?;
-    if done.rows_affected != 1 {
+    if done != 1 {
         return Err(StoreError::Conflict {
             constraint: "ticket called meanwhile".into(),
         });
     }
-    event(tx, t.id, Some(counter_id), "call", at, actor).await?;
-    let mut called = Ticket::from(t);
+    event(tx, called.id, Some(counter_id), "call", at, actor).await?;
     called.status = TicketStatus::Called;
     called.counter_id = Some(counter_id);
     called.called_at = Some(at);
@@ -420,7 +507,7 @@ pub async fn call_next_with(
 
 /// Finishes the service of a called or started ticket, with its outcome.
 pub async fn finish(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     id: i64,
     outcome: &str,
     at: DateTime<Utc>,
@@ -429,30 +516,47 @@ pub async fn finish(
     if !OUTCOMES.contains(&outcome) {
         return Err(StoreError::invalid("outcome", format!("unknown:{outcome}")));
     }
-    let q = queue_ticket::Entity::find_by_id(id);
-    let m = crate::db::for_update(q, tx.get_database_backend(), false)
-        .one(tx)
+    let r = tx
+        .row(
+            &for_update(
+                concat!(
+                    "SELECT ",
+                    ticket_columns!(),
+                    " FROM queue_tickets WHERE id = $1"
+                ),
+                tx.backend(),
+                false,
+            ),
+            &[id.into()],
+        )
         .await?
         .ok_or_else(|| StoreError::not_found("ticket", id))?;
-    let status = TicketStatus::parse(&m.status);
-    if !matches!(status, TicketStatus::Called | TicketStatus::Serving) {
+    let mut t = ticket_of(&r)?;
+    if !matches!(t.status, TicketStatus::Called | TicketStatus::Serving) {
         return Err(StoreError::invalid(
             "ticket",
-            format!("not_in_service:{}", status.as_str()),
+            format!("not_in_service:{}", t.status.as_str()),
         ));
     }
-    let counter = m.counter_id;
-    let mut am: queue_ticket::ActiveModel = m.clone().into();
-    if m.started_at.is_none() {
-        // Finished straight after the call: the service started when it was called.
-        am.started_at = Set(m.called_at.or(Some(at)));
-    }
-    am.status = Set(TicketStatus::Done.as_str().into());
-    am.finished_at = Set(Some(at));
-    am.outcome = Set(Some(outcome.to_owned()));
-    let t = am.update(tx).await?;
-    event(tx, id, counter, "finish", at, actor).await?;
-    Ok(t.into())
+    // Finished straight after the call: the service started when it was called.
+    t.started_at = t.started_at.or(t.called_at).or(Some(at));
+    t.status = TicketStatus::Done;
+    t.finished_at = Some(at);
+    t.outcome = Some(outcome.to_owned());
+    tx.run(
+        "UPDATE queue_tickets SET status = $1, started_at = $2, finished_at = $3, outcome = $4 \
+         WHERE id = $5",
+        &[
+            t.status.as_str().into(),
+            t.started_at.into(),
+            at.into(),
+            outcome.into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    event(tx, id, t.counter_id, "finish", at, actor).await?;
+    Ok(t)
 }
 
 /// Gives every hall and station of the organisation its item groups and counters, once: a
@@ -907,14 +1011,19 @@ pub async fn estimate_wait(db: &impl ConnectionTrait, t: &Ticket) -> Result<(u64
 
 /// Gives a ticket the mobile number its notices go to.
 pub async fn set_mobile(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     id: i64,
     mobile: &zhengwu_core::ident::Mobile,
 ) -> Result<()> {
-    let m = locked_ticket(tx, id).await?;
-    let mut am: queue_ticket::ActiveModel = m.into();
-    am.mobile = Set(Some(mobile.as_str().to_owned()));
-    am.update(tx).await?;
+    let n = tx
+        .run(
+            "UPDATE queue_tickets SET mobile = $1 WHERE id = $2",
+            &[mobile.as_str().into(), id.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::not_found("ticket", id));
+    }
     Ok(())
 }
 
@@ -958,7 +1067,7 @@ pub const NEAR_AHEAD: u64 = 3;
 /// the called ticket, and "your turn is near" to the ticket of its group that now has
 /// [`NEAR_AHEAD`] ahead (once per ticket). Tickets without a mobile get none.
 pub async fn notify_after_call(
-    tx: &impl ConnectionTrait,
+    tx: &impl Exec,
     called: &Ticket,
     counter_name: &str,
     sink: &str,
@@ -981,19 +1090,23 @@ pub async fn notify_after_call(
         .await?;
         sent += 1;
     }
-    let waiting = queue_ticket::Entity::find()
-        .filter(queue_ticket::Column::GroupId.eq(called.group_id))
-        .filter(queue_ticket::Column::Status.eq(TicketStatus::Waiting.as_str()))
-        .order_by_desc(queue_ticket::Column::Priority)
-        .order_by_asc(queue_ticket::Column::JoinedAt)
-        .order_by_asc(queue_ticket::Column::Id)
-        .limit(NEAR_AHEAD + 1)
-        .all(tx)
+    let waiting = tx
+        .rows(
+            "SELECT id, number, mobile, near_notified FROM queue_tickets \
+             WHERE group_id = $1 AND status = $2 \
+             ORDER BY priority DESC, joined_at ASC, id ASC LIMIT $3",
+            &[
+                called.group_id.into(),
+                TicketStatus::Waiting.as_str().into(),
+                i64::try_from(NEAR_AHEAD + 1).unwrap_or(i64::MAX).into(),
+            ],
+        )
         .await?;
-    if let Some(near) = waiting.into_iter().nth(NEAR_AHEAD as usize)
-        && !near.near_notified
-        && let Some(mobile) = near.mobile.clone()
+    if let Some(near) = waiting.get(NEAR_AHEAD as usize)
+        && !near.bool(3)?
+        && let Some(mobile) = near.opt_text(2)?
     {
+        let (id, number) = (near.i64(0)?, near.text(1)?);
         notify::enqueue(
             tx,
             NewMessage {
@@ -1001,15 +1114,17 @@ pub async fn notify_after_call(
                 topic: "sms.queue_near".into(),
                 payload: serde_json::json!({
                     "mobile": mobile,
-                    "text": format!("【政务服务】您的 {} 号前面还有 {NEAR_AHEAD} 位，请留意叫号。", near.number),
-                    "ticket": near.id,
+                    "text": format!("【政务服务】您的 {number} 号前面还有 {NEAR_AHEAD} 位，请留意叫号。"),
+                    "ticket": id,
                 }),
             },
         )
         .await?;
-        let mut am: queue_ticket::ActiveModel = near.into();
-        am.near_notified = Set(true);
-        am.update(tx).await?;
+        tx.run(
+            "UPDATE queue_tickets SET near_notified = $1 WHERE id = $2",
+            &[true.into(), id.into()],
+        )
+        .await?;
         sent += 1;
     }
     Ok(sent)

@@ -130,7 +130,7 @@ pub async fn at_counter(
 /// Checks that the caller may act on a ticket: at the counter that called it, or at its site.
 async fn at_ticket(state: &AppState, caller: &Caller, t: &Ticket) -> Result<(), ApiError> {
     match t.counter_id {
-        Some(c) => at_counter(state, caller, &queue::counter(state.db.conn(), c).await?).await,
+        Some(c) => at_counter(state, caller, &queue::counter(&state.db.read()?, c).await?).await,
         None => at_site(state, caller, t.site_id).await,
     }
 }
@@ -138,7 +138,7 @@ async fn at_ticket(state: &AppState, caller: &Caller, t: &Ticket) -> Result<(), 
 /// Checks that the caller holds a queue role whose scope contains `unit`.
 pub async fn at_unit(state: &AppState, caller: &Caller, unit: i64) -> Result<(), ApiError> {
     caller.require(QUEUE_STAFF)?;
-    let path = org::unit_path(state.db.conn(), UnitId(unit)).await?;
+    let path = org::unit_path(&state.db.read()?, UnitId(unit)).await?;
     if caller.can_see(QUEUE_STAFF, &path) {
         Ok(())
     } else {
@@ -183,7 +183,7 @@ async fn issue_ticket(
         ),
         None => None,
     };
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let tx = state.db.write().await?;
     let t = queue::issue(
         &tx,
         UnitId(body.site),
@@ -196,7 +196,7 @@ async fn issue_ticket(
     if let Some(m) = &mobile {
         queue::set_mobile(&tx, t.id, m).await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -304,11 +304,11 @@ async fn call_next(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let c = queue::counter(state.db.conn(), id).await?;
+    let c = queue::counter(&state.db.read()?, id).await?;
     at_counter(&state, &caller, &c).await?;
     // A lost race for one row (two counters, one ticket) is retried, never reported.
     for _ in 0..5 {
-        let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+        let tx = state.db.write().await?;
         match queue::call_next_with(
             &tx,
             id,
@@ -321,10 +321,10 @@ async fn call_next(
             Ok(Some(t)) => {
                 let sink = crate::notify::default_sink(&state.config);
                 if queue::notify_after_call(&tx, &t, &c.name, sink).await? > 0 {
-                    tx.commit().await.map_err(StoreError::from)?;
+                    tx.commit().await?;
                     state.outbox_wake.notify_one();
                 } else {
-                    tx.commit().await.map_err(StoreError::from)?;
+                    tx.commit().await?;
                 }
                 return Ok(Json(t).into_response());
             }
@@ -366,7 +366,7 @@ async fn finish_ticket(
     ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Ticket>, ApiError> {
-    let t = queue::ticket(state.db.conn(), id).await?;
+    let t = queue::ticket(&state.db.read()?, id).await?;
     at_ticket(&state, &caller, &t).await?;
     let f: FinishBody = if body.is_empty() {
         FinishBody::default()
@@ -374,9 +374,9 @@ async fn finish_ticket(
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid_field("outcome", e))?
     };
     let outcome = f.outcome.unwrap_or_else(|| "done".into());
-    let tx = state.db.begin_write().await.map_err(StoreError::from)?;
+    let tx = state.db.write().await?;
     let t = queue::finish(&tx, id, &outcome, Utc::now(), &caller.label()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(t))
 }
 

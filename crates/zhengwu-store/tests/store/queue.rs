@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike, Utc};
 use zhengwu_core::ids::UnitId;
 use zhengwu_store::org::{self, UnitFilter, UnitKind};
 use zhengwu_store::queue::{self, PRIORITY_GREEN, PRIORITY_WALK_IN, TicketStatus};
@@ -213,14 +213,26 @@ async fn two_hundred_counters_never_call_the_same_ticket() {
         } else {
             other.clone()
         };
+        // Half the counters go through the server's path (on SQLite: rusqlite on the calling
+        // thread), half through SeaORM's transactions of the other pool.
+        let direct = i % 2 == 0;
         tasks.push(tokio::spawn(async move {
             loop {
-                let tx = db.begin_write().await.unwrap();
-                match queue::call_next(&tx, c, Utc::now(), "clerk").await {
-                    Ok(got) => {
-                        tx.commit().await.unwrap();
-                        return got.map(|t| t.id);
+                let got = if direct {
+                    let tx = db.write().await.unwrap();
+                    match queue::call_next(&tx, c, Utc::now(), "clerk").await {
+                        Ok(got) => tx.commit().await.map(|()| got),
+                        Err(e) => Err(e),
                     }
+                } else {
+                    let tx = db.begin_write().await.unwrap();
+                    match queue::call_next(&tx, c, Utc::now(), "clerk").await {
+                        Ok(got) => tx.commit().await.map(|()| got).map_err(StoreError::from),
+                        Err(e) => Err(e),
+                    }
+                };
+                match got {
+                    Ok(got) => return got.map(|t| t.id),
                     // Lost a race for the same row: ask again.
                     Err(StoreError::Conflict { .. }) => continue,
                     Err(e) => panic!("{e:?}"),
@@ -238,6 +250,137 @@ async fn two_hundred_counters_never_call_the_same_ticket() {
     assert_eq!(unique.len(), called.len(), "a ticket was called twice");
     assert_eq!(called.len(), 150, "every waiting ticket was called");
     assert_eq!(unique, issued.into_iter().collect::<HashSet<_>>());
+}
+
+/// The server's path (`Db::write`/`Db::read`: rusqlite on the calling thread on SQLite) and
+/// SeaORM's transactions write and read the same rows: tickets issued either way are called
+/// in one order (times compared as the same text), and read back equal either way.
+#[tokio::test]
+async fn both_drivers_share_the_queue() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let counter = comprehensive(&t.db, site).await;
+    // Times with and without fractions of a second, which are written with different lengths.
+    let now = Utc::now().with_nanosecond(0).unwrap();
+    let mut issued = Vec::new();
+    for i in 0..6i64 {
+        let at = now + Duration::microseconds(i * 250_000);
+        let priority = if i == 4 {
+            PRIORITY_GREEN
+        } else {
+            PRIORITY_WALK_IN
+        };
+        let tk = if i % 2 == 0 {
+            let tx = t.db.write().await.unwrap();
+            let tk = queue::issue(&tx, site, "A", priority, at, "k")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            tk
+        } else {
+            let tx = t.db.begin_write().await.unwrap();
+            let tk = queue::issue(&tx, site, "A", priority, at, "k")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            tk
+        };
+        assert_eq!(tk.number, format!("A{:03}", i + 1));
+        assert_eq!(
+            queue::ticket(&t.db.read().unwrap(), tk.id).await.unwrap(),
+            tk
+        );
+        assert_eq!(queue::ticket(t.db.conn(), tk.id).await.unwrap(), tk);
+        issued.push(tk);
+    }
+    let tx = t.db.write().await.unwrap();
+    assert!(matches!(
+        queue::call_next(&tx, counter.id, now, "clerk").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    drop(tx);
+    let tx = t.db.begin_write().await.unwrap();
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The green channel first, then by time, whichever driver wrote them; the guard's
+    // cut-off (a time compared as text) passes none of them.
+    let mut order = Vec::new();
+    for i in 0..6 {
+        let tx = if i % 2 == 0 {
+            either::Tx::Direct(t.db.write().await.unwrap())
+        } else {
+            either::Tx::Orm(t.db.begin_write().await.unwrap())
+        };
+        let called = tx.call(counter.id, now + Duration::minutes(1)).await;
+        order.push(called.id);
+    }
+    let want: Vec<i64> = [4usize, 0, 1, 2, 3, 5]
+        .iter()
+        .map(|&i| issued[i].id)
+        .collect();
+    assert_eq!(order, want);
+    let tx = t.db.write().await.unwrap();
+    let done = queue::finish(
+        &tx,
+        issued[0].id,
+        "done",
+        now + Duration::minutes(3),
+        "clerk",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(done.status, TicketStatus::Done);
+    assert_eq!(queue::ticket(t.db.conn(), done.id).await.unwrap(), done);
+    // A rolled-back write leaves nothing: a finish dropped before commit.
+    let tx = t.db.write().await.unwrap();
+    queue::finish(&tx, issued[1].id, "done", now, "clerk")
+        .await
+        .unwrap();
+    drop(tx);
+    let again = queue::ticket(&t.db.read().unwrap(), issued[1].id)
+        .await
+        .unwrap();
+    assert_eq!(again.status, TicketStatus::Called);
+}
+
+/// A write transaction of either driver, for [`both_drivers_share_the_queue`].
+mod either {
+    use chrono::{DateTime, Utc};
+    use zhengwu_store::WriteTx;
+    use zhengwu_store::queue::{self, Ticket};
+    use zhengwu_store::sql::SqlTx;
+
+    pub enum Tx {
+        Direct(SqlTx),
+        Orm(WriteTx),
+    }
+
+    impl Tx {
+        pub async fn call(self, counter: i64, at: DateTime<Utc>) -> Ticket {
+            match self {
+                Self::Direct(tx) => {
+                    let t = queue::call_next(&tx, counter, at, "c")
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    tx.commit().await.unwrap();
+                    t
+                }
+                Self::Orm(tx) => {
+                    let t = queue::call_next(&tx, counter, at, "c")
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    tx.commit().await.unwrap();
+                    t
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]
