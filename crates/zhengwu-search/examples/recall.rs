@@ -1,5 +1,6 @@
 //! Quick recall check over the demo catalog files, for tuning weights and synonyms without
-//! building the server: `cargo run -p zhengwu-search --example recall [--misses]`.
+//! building the server: `cargo run -p zhengwu-search --example recall [--misses] [--split=dev]`.
+//! Misses are printed for the `tune` and `dev` splits, never for `held_out`.
 //! The figures that count are `zhengwu bench guide`'s (same index, same questions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -82,7 +83,12 @@ fn main() {
             "{:9} n={:3} recall@1={:.3} recall@3={:.3} mrr={:.3}",
             r.split, r.questions, r.recall_at_1, r.recall_at_3, r.mrr
         );
-        if show_misses && split_filter.as_deref().is_none_or(|s| s == r.split) && r.split != "all" {
+        // The held-out questions' misses are never shown: nobody tuning may read them.
+        if show_misses
+            && split_filter.as_deref().is_none_or(|s| s == r.split)
+            && r.split != "all"
+            && r.split != "held_out"
+        {
             for m in &r.misses {
                 println!("   miss: {}  want {:?}  got {:?}", m.q, m.answers, m.got);
             }

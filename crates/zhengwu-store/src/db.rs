@@ -121,7 +121,7 @@ impl Db {
             Backend::Sqlite => {
                 let o = SqliteConnectOptions::from_str(url)
                     .map_err(|e| DbErr::Custom(e.to_string()))?;
-                Some(Arc::new(crate::sql::Lite::new(o.get_filename().to_owned())))
+                Some(crate::sql::Lite::new(o.get_filename().to_owned()))
             }
             Backend::Postgres => None,
         };

@@ -327,7 +327,12 @@ impl LiteConn {
         let c = rusqlite::Connection::open(path)?;
         // As sqlx opens its connections (db.rs): WAL was set on the file when it was created.
         c.busy_timeout(Duration::from_secs(30))?;
-        c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+        // No checkpoint at commit: a checkpoint syncs the files, which would stall the writer
+        // (and every writer queued behind it); [`Lite::checkpoints`] runs them aside.
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA wal_autocheckpoint = 0;",
+        )?;
         c.set_prepared_statement_cache_capacity(64);
         Ok(Self(Mutex::new(c)))
     }
@@ -385,18 +390,63 @@ pub struct Lite {
     path: PathBuf,
     idle: Mutex<Vec<LiteConn>>,
     writer: Mutex<Option<Arc<LiteConn>>>,
+    checkpointer: Mutex<Option<LiteConn>>,
 }
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// Reading connections kept open; more are opened under load and closed after use.
 const KEEP_READERS: usize = 8;
 
 impl Lite {
-    pub(crate) fn new(path: PathBuf) -> Self {
-        Self {
+    /// The connections to the file at `path`, with checkpoints running aside while it lives
+    /// (needs a Tokio runtime).
+    pub(crate) fn new(path: PathBuf) -> Arc<Self> {
+        let lite = Arc::new(Self {
             path,
             idle: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
+            checkpointer: Mutex::new(None),
+        });
+        Self::checkpoints(Arc::downgrade(&lite));
+        lite
+    }
+
+    /// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], on a
+    /// blocking thread, without stopping writers (`PASSIVE`); ends when the database is
+    /// dropped. (SeaORM's own connections still checkpoint at commit, as SQLite does by
+    /// default, when they write.)
+    fn checkpoints(lite: std::sync::Weak<Self>) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let Some(lite) = lite.upgrade() else {
+                    break;
+                };
+                match tokio::task::spawn_blocking(move || lite.checkpoint()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
+                    Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
+                }
+            }
+        });
+    }
+
+    fn checkpoint(&self) -> Result<()> {
+        let mut c = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if c.is_none() {
+            *c = Some(LiteConn::open(&self.path)?);
         }
+        if let Some(c) = &*c {
+            c.query("PRAGMA wal_checkpoint(PASSIVE)", &[])?;
+        }
+        Ok(())
     }
 
     fn take_reader(&self) -> Result<LiteConn> {

@@ -1078,9 +1078,12 @@ mod tests {
             .collect();
         let mut n = 0;
         let mut held_out = 0;
+        let mut dev = 0;
         for text in [
             include_str!("../../../../tests/guide/questions-enterprise.toml"),
             include_str!("../../../../tests/guide/questions-citizen.toml"),
+            include_str!("../../../../tests/guide/questions-more.toml"),
+            include_str!("../../../../tests/guide/questions-dev.toml"),
         ] {
             let qs: Qs = toml::from_str(text).unwrap();
             for q in qs.questions {
@@ -1090,13 +1093,19 @@ mod tests {
                     "{}",
                     q.q
                 );
-                assert!(q.split == "tune" || q.split == "held_out");
+                assert!(
+                    ["tune", "held_out", "dev"].contains(&q.split.as_str()),
+                    "{}",
+                    q.split
+                );
                 held_out += usize::from(q.split == "held_out");
+                dev += usize::from(q.split == "dev");
                 n += 1;
             }
         }
         assert!(n >= 150, "{n} questions");
-        assert!(held_out * 3 >= n, "at least a third held out");
+        assert!(held_out >= 99, "{held_out} held out");
+        assert!(dev >= 150, "{dev} in the dev split");
     }
 
     #[test]

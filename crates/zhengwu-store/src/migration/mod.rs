@@ -16,6 +16,7 @@ mod m20261128_000010_appeals;
 mod m20261128_000011_appeals_more;
 mod m20261128_000012_appeal_routes;
 mod m20261128_000013_cases;
+mod m20261129_000014_queue_group_index;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000011_appeals_more::Migration),
             Box::new(m20261128_000012_appeal_routes::Migration),
             Box::new(m20261128_000013_cases::Migration),
+            Box::new(m20261129_000014_queue_group_index::Migration),
         ]
     }
 }
