@@ -51,6 +51,10 @@ fn main() {
                 .map(|i| Entry::from_item(i, &dept(&i.department))),
         );
     }
+    let names: std::collections::HashMap<String, String> = entries
+        .iter()
+        .map(|e| (e.code.clone(), e.name.clone()))
+        .collect();
     let syn: Syn =
         toml::from_str(&read("crates/zhengwu-store/src/demo/catalog/synonyms.toml")).unwrap();
     let ix = SearchIndex::new().unwrap();
@@ -65,6 +69,21 @@ fn main() {
             .collect(),
     )
     .unwrap();
+    // `--explain=问题`: the best ten for one question, with their scores.
+    if let Some(q) = std::env::args().find_map(|a| a.strip_prefix("--explain=").map(str::to_owned))
+    {
+        println!("expansions: {:?}", ix.expansions(&q));
+        for h in ix.search(&q, zhengwu_search::Audience::Anyone, 10).unwrap() {
+            println!(
+                "{:7.2} {} {} {}",
+                h.score,
+                if h.strong { "*" } else { " " },
+                h.code,
+                names[&h.code]
+            );
+        }
+        return;
+    }
     let mut questions = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(format!("{root}/tests/guide"))
         .unwrap()
