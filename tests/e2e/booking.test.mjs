@@ -3,7 +3,8 @@
 // booking code, downloads the .ics and cancels; the kiosk's check-in; an urgent request that the
 // hall's clerk declines, and one that the clerk accepts for now, checked in at the kiosk by its
 // code; the finished service rated 1 (非常不满意) from the holder's phone opens a rectification
-// that the clerk closes; the clerk books for a caller on the phone. Every page is checked with
+// that the clerk closes; the clerk books for a caller on the phone; a resident books at the
+// 24-hour kiosk, signed in on the terminal and signed out once booked (or when walking away). Every page is checked with
 // axe (no serious or critical violations) and for message keys left untranslated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ async function newPage(options = {}) {
 async function assertGood(page, what) {
   assert.deepEqual(await seriousViolations(page), [], `axe on ${what}`);
   const text = await page.locator('body').innerText();
-  const raw = text.match(/\b(?:booking|checkin|urgent|rating|rect|reason|field|error)\.[a-z_.]+/);
+  const raw = text.match(/\b(?:booking|kiosk_book|checkin|urgent|rating|rect|reason|field|error)\.[a-z_.]+/);
   assert.equal(raw, null, `untranslated key on ${what}: ${raw}`);
 }
 
@@ -466,4 +467,162 @@ test('the phone says "I am here": too far is refused with the distance, at the h
   assert.match(phone.url(), /\/ticket\/\d+\?t=[0-9a-f]+$/);
   assert.match((await phone.locator('h1 .ticket-number').innerText()).trim(), /^[A-Z]\d{3}$/);
   await ctx.close();
+});
+
+/** Residents at the kiosk (no code was sent to them in this file: one a minute per number). */
+const AT_KIOSK = { mobile: '13804110003', masked: '138****0003', name: '张伟' };
+const AT_KIOSK_IDLE = { mobile: '13604110005', name: '陈明' };
+
+/** Every link, button and input of the page's main part is at least 64 px each way. */
+async function smallTargets(page) {
+  const targets = await page.locator('main a:visible, main button:visible, main input:visible, main select:visible').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { what: `${e.tagName.toLowerCase()} “${(e.innerText || e.name || '').trim().slice(0, 12)}”`, w: r.width, h: r.height };
+    }),
+  );
+  return targets.filter((t) => t.h < 64 || t.w < 64).map((t) => `${t.what} ${Math.round(t.w)}×${Math.round(t.h)}`);
+}
+
+/** The kiosk's sign-in step: the mobile, then the code from the SMS. */
+async function signInAtKiosk(page, mobile) {
+  const seen = server.smsCount();
+  await page.getByLabel('手机号码').fill(mobile);
+  await submit(page, button(page, '获取验证码'));
+  assert.equal(await page.getAttribute('body', 'class'), 'face-kiosk');
+  const code = await server.nextSmsCode(seen);
+  await page.getByLabel('短信验证码（6 位数字）').fill(code);
+  return submit(page, button(page, '登录'));
+}
+
+test('at the 24-hour kiosk a resident signs in on the terminal, books a time, sees the code large and is signed out', async () => {
+  const page = await newPage();
+  // From the kiosk's home: 预约办事, then the item by what the resident says.
+  await page.goto(server.base + '/kiosk');
+  await submit(page, page.locator('.kiosk-choice', { hasText: '预约办事' }));
+  assert.equal(page.url(), server.base + '/kiosk/book');
+  assert.equal(await page.getAttribute('body', 'class'), 'face-kiosk');
+  assert.equal(await page.locator('h1').innerText(), '自助终端预约');
+  await assertGood(page, '/kiosk/book');
+  // Nothing asked: said in place.
+  const empty = await submit(page, button(page, '查找'));
+  assert.equal(empty.status(), 422);
+  assert.equal(await page.getAttribute('body', 'class'), 'face-kiosk');
+  await page.getByLabel('您要预约办理什么事项？').fill(ITEM.name);
+  await submit(page, button(page, '查找'));
+  const found = page.locator('a.kiosk-choice', { hasText: ITEM.name });
+  assert.equal(await found.count(), 1, 'the item is among the bookable ones found');
+  assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the search');
+  await assertGood(page, '/kiosk/book?q=…');
+  await submit(page, found);
+  assert.equal(page.url(), `${server.base}/kiosk/book?item=${ITEM.code}`);
+
+  // The kiosk's item page offers the same way in.
+  const item = await newPage();
+  await item.goto(`${server.base}/kiosk/items/${ITEM.code}`);
+  assert.equal(await item.getByRole('link', { name: '在线预约' }).count(), 0, "the portal's button is not on the kiosk");
+  await submit(item, item.getByRole('link', { name: '在自助终端预约' }));
+  assert.equal(item.url(), `${server.base}/kiosk/book?item=${ITEM.code}`);
+  await item.context().close();
+
+  // Signing in on the terminal: a wrong mobile refused in place, then the code from the SMS.
+  assert.match(await page.locator('main').innerText(), /自助终端由大家共用/);
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the sign-in step');
+  await assertGood(page, '/kiosk/book (sign-in step)');
+  await page.getByLabel('手机号码').fill('12345');
+  const bad = await submit(page, button(page, '获取验证码'));
+  assert.equal(bad.status(), 422);
+  assert.match(await page.locator('.error-summary').innerText(), /手机/);
+  assert.equal(await page.getByLabel('手机号码').inputValue(), '12345', 'what was typed stays');
+  await assertGood(page, '/kiosk/book (a wrong mobile)');
+  await signInAtKiosk(page, AT_KIOSK.mobile);
+  assert.equal(page.url(), `${server.base}/kiosk/book?item=${ITEM.code}`, 'back to the booking');
+  assert.equal(await page.locator('#kiosk-who p').innerText(), `当前登录：${AT_KIOSK.name}（${AT_KIOSK.masked}）`);
+  assert.match(await page.locator('.kiosk-idle').innerText(), /自动退出登录/);
+
+  // The place, the day, the time: a screen each, large targets, six choices at most.
+  assert.match(await page.locator('main h2').last().innerText(), /请选择办事地点/);
+  assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the places');
+  await assertGood(page, '/kiosk/book (places)');
+  await submit(page, page.locator('a.kiosk-choice', { hasText: HALL }));
+  assert.equal(page.url(), `${server.base}/kiosk/book?item=${ITEM.code}&site=${site(HALL).id}`);
+  assert.match(await page.locator('main h2').last().innerText(), /请选择日期/);
+  assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the days');
+  await assertGood(page, '/kiosk/book (days)');
+  await submit(page, page.locator('a.kiosk-choice', { hasText: '个名额' }).first());
+  assert.match(page.url(), /&day=\d{4}-\d\d-\d\d$/);
+  assert.ok((await page.locator('main .kiosk-choice').count()) <= 6, 'six choices at most');
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the times');
+  await assertGood(page, '/kiosk/book (times)');
+  const slot = page.locator('a.kiosk-choice', { hasText: /^\d\d:\d\d–\d\d:\d\d/ }).first();
+  const slotTime = (await slot.innerText()).slice(0, 11);
+  await submit(page, slot);
+  assert.match(page.url(), /&at=/);
+  assert.equal(await fact(page, '办理事项'), ITEM.name);
+  assert.match(await fact(page, '办事地点'), new RegExp(HALL));
+  assert.match(await fact(page, '预约时间'), new RegExp(`^\\d{4}年\\d\\d月\\d\\d日 ${slotTime}$`));
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the confirmation');
+  await assertGood(page, '/kiosk/book (confirm)');
+
+  // Confirmed: the code large, the time and the place; signed out at once.
+  const done = await submit(page, button(page, '确认预约'));
+  assert.equal(done.status(), 200);
+  assert.equal(await page.locator('h1').innerText(), '预约成功');
+  const code = await page.locator('#booking-code').innerText();
+  assert.match(code, /^[A-Z2-9]{8}$/);
+  const size = await page.locator('#booking-code').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  assert.ok(size >= 48, `the code is large (${size} px)`);
+  const time = await page.locator('#booking-time').innerText();
+  assert.match(time, new RegExp(`^\\d{4}年\\d\\d月\\d\\d日 ${slotTime}$`));
+  assert.match(await page.locator('#booking-place').innerText(), new RegExp(HALL));
+  assert.match(await page.locator('#signed-out').innerText(), /您已退出登录/);
+  assert.equal((await page.context().cookies()).find((c) => c.name === 'zw_applicant'), undefined, 'the applicant cookie is cleared');
+  assert.deepEqual(await smallTargets(page), [], 'large targets on the code');
+  await assertGood(page, 'the kiosk booking code');
+  await submit(page, page.getByRole('link', { name: '完成' }));
+  assert.equal(page.url(), server.base + '/kiosk');
+  // The next person starts at the sign-in step.
+  await page.goto(`${server.base}/kiosk/book?item=${ITEM.code}`);
+  assert.equal(await button(page, '获取验证码').count(), 1, 'signed out');
+  await page.context().close();
+
+  // The hall's list of the day has it, booked by the kiosk.
+  const [, y, mo, d] = time.match(/^(\d{4})年(\d\d)月(\d\d)日/);
+  const clerk = await staffPage('clerk.hall');
+  await clerk.goto(`${server.base}/console/appointments?site=${site(HALL).id}&date=${y}-${mo}-${d}`);
+  const row = clerk.locator('tbody tr', { hasText: code });
+  assert.equal(await row.count(), 1, 'in the day list');
+  assert.match(await row.innerText(), /张伟/);
+  assert.match(await row.innerText(), /自助机/);
+  await clerk.context().close();
+});
+
+test('at the kiosk booking, walking away signs the resident out after the idle time; the pages in English', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await page.goto(`${server.base}/kiosk/book?item=${ITEM.code}`);
+  await signInAtKiosk(page, AT_KIOSK_IDLE.mobile);
+  assert.match(await page.locator('#kiosk-who p').innerText(), new RegExp(AT_KIOSK_IDLE.name));
+  await submit(page, page.locator('a.kiosk-choice', { hasText: HALL }));
+  // Nobody touches the kiosk for 90 seconds: signed out, back at the start.
+  await Promise.all([page.waitForURL(server.base + '/kiosk'), page.clock.runFor(91_000)]);
+  assert.equal((await page.context().cookies()).find((c) => c.name === 'zw_applicant'), undefined, 'signed out');
+  await page.goto(`${server.base}/kiosk/book?item=${ITEM.code}`);
+  assert.equal(await button(page, '获取验证码').count(), 1, 'the session is over');
+  await page.context().close();
+
+  const en = await newPage({ locale: 'en' });
+  await en.goto(`${server.base}/kiosk/book?lang=en`);
+  assert.equal(await en.locator('h1').innerText(), 'Book at the kiosk');
+  await assertGood(en, '/kiosk/book in English');
+  await en.getByLabel('What do you want to book?').fill(ITEM.name);
+  await submit(en, button(en, 'Search'));
+  await submit(en, en.locator('a.kiosk-choice', { hasText: ITEM.name }));
+  assert.match(await en.locator('main').innerText(), /Everyone shares this kiosk/);
+  assert.equal(await button(en, 'Send me a code').count(), 1);
+  await assertGood(en, '/kiosk/book sign-in step in English');
+  await en.context().close();
 });

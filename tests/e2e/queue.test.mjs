@@ -2,9 +2,11 @@
 // and follows it on the ticket page (which reloads itself while waiting), a window clerk opens
 // a counter, calls the next number and finishes the service with an outcome, and the hall's
 // display board, already open, shows the call live (server-sent events) without a reload. Who
-// may work which counter; every page is checked with axe (no serious or critical violations).
+// may work which counter; the list of a site's tickets of the day, downloaded as CSV and XLSX.
+// Every page is checked with axe (no serious or critical violations).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, DEMO_PASSWORD, seriousViolations } from './server.mjs';
 
 let server;
@@ -37,7 +39,7 @@ const site = (name) => {
 
 // A page in its own context (axe needs one made with browser.newContext()).
 async function newPage(options = {}) {
-  const context = await browser.newContext({ locale: 'zh-CN', ...options });
+  const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true, ...options });
   return context.newPage();
 }
 
@@ -365,4 +367,71 @@ test("the clerk of window A01 can work that window's counter", async () => {
   await clerk.waitForURL(/\/console\/counter\/\d+$/);
   assert.equal(await clerk.locator('h1').innerText(), HALL_COUNTER);
   await clerk.context().close();
+});
+
+/** Clicks a download link; the file's suggested name and its bytes. */
+async function download(page, name) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name, exact: true }).click()]);
+  return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
+}
+
+test("the day's tickets of a site: a table for the staff whose counters are there, downloadable as CSV and XLSX", async () => {
+  const resident = await newPage();
+  const ticket = await takeTicket(resident, HALL);
+  await resident.context().close();
+
+  const clerk = await staffPage('clerk.hall');
+  await clerk.goto(server.base + '/console/counters');
+  await clerk.getByRole('link', { name: `${HALL}：今日票号` }).click();
+  await clerk.waitForURL(`${server.base}/console/counters/tickets?site=${site(HALL).id}`);
+  assert.equal(await clerk.locator('h1').innerText(), '今日票号');
+  assert.match(await clerk.locator('#tickets-count').innerText(), new RegExp(`^${HALL} · 共 \\d+ 张票号$`));
+  const headers = await clerk.locator('#tickets thead th').allInnerTexts();
+  assert.deepEqual(headers, ['票号', '业务组', '优先类别', '状态', '取号时间', '叫号时间', '开始办理', '结束时间', '等候（分钟）', '办理（分钟）', '窗口', '办理结果']);
+  const row = clerk.locator('#tickets tbody tr', { has: clerk.locator('th', { hasText: new RegExp(`^${ticket.number}$`) }) });
+  assert.equal(await row.count(), 1, `${ticket.number} in the list`);
+  assert.match(await row.innerText(), /A · 综合业务\s+普通\s+等候中\s+\d\d:\d\d:\d\d/);
+  // Only the sites of the clerk's counters to choose from.
+  assert.deepEqual(await clerk.getByLabel('办事地点').locator('option').allInnerTexts(), [HALL]);
+  await assertAccessible(clerk, '/console/counters/tickets');
+
+  // The same list as files, with the page's words heading the columns.
+  const day = await clerk.getByLabel('日期').inputValue();
+  assert.match(day, /^\d{4}-\d\d-\d\d$/, 'today by default');
+  const csv = await download(clerk, 'CSV');
+  assert.equal(csv.name, `zhengwu-tickets-${site(HALL).id}-${day}.csv`);
+  const text = csv.bytes.toString('utf8');
+  assert.ok(text.startsWith('\ufeff'), 'a byte-order mark for spreadsheet programs');
+  const lines = text.slice(1).trim().split(/\r?\n/);
+  assert.equal(lines[0], headers.join(','));
+  assert.ok(lines.some((l) => l.startsWith(`${ticket.number},A · 综合业务,普通,等候中,`)), `a row for ${ticket.number}: ${text}`);
+  const xlsx = await download(clerk, 'XLSX');
+  assert.equal(xlsx.name, `zhengwu-tickets-${site(HALL).id}-${day}.xlsx`);
+  assert.equal(xlsx.bytes.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX file is a zip');
+
+  // An earlier day by the date picker: none that day.
+  const yesterday = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  await clerk.getByLabel('日期').fill(yesterday);
+  await submit(clerk, '查看');
+  assert.equal(clerk.url(), `${server.base}/console/counters/tickets?site=${site(HALL).id}&day=${yesterday}`);
+  assert.match(await clerk.locator('h1').innerText(), /票号$/);
+  assert.match(await clerk.locator('main').innerText(), /这一天没有票号/);
+  await assertAccessible(clerk, '/console/counters/tickets (an earlier day)');
+
+  // A station is not the hall clerk's.
+  const station = sites.find((s) => s.kind === 'station');
+  assert.equal((await clerk.goto(`${server.base}/console/counters/tickets?site=${station.id}`)).status(), 403);
+  await clerk.context().close();
+});
+
+test("the day's tickets in English", async () => {
+  const admin = await staffPage('admin');
+  await admin.goto(`${server.base}/console/counters/tickets?site=${site(HALL).id}&lang=en`);
+  assert.equal(await admin.locator('h1').innerText(), "Today's tickets");
+  assert.deepEqual((await admin.locator('#tickets thead th').allInnerTexts()).slice(0, 4), ['Number', 'Group', 'Priority class', 'Status']);
+  assert.ok((await admin.getByLabel('Site').locator('option').count()) > 1, 'the administrator sees every site');
+  await assertAccessible(admin, '/console/counters/tickets in English');
+  const csv = await download(admin, 'CSV');
+  assert.ok(csv.bytes.toString('utf8').slice(1).startsWith('Number,Group,Priority class,Status,Joined,Called,'), 'English headings');
+  await admin.context().close();
 });

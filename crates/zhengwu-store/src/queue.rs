@@ -983,6 +983,68 @@ pub async fn parked_at(db: &impl ConnectionTrait, counter_id: i64) -> Result<Vec
         .collect())
 }
 
+/// A ticket of a site's day as the console's list of the day shows it: the ticket with its
+/// group's code and name and the name of the counter that called it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DayTicket {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub group_code: String,
+    pub group_name: String,
+    /// The counter that called it (none while it waits).
+    pub counter: Option<String>,
+}
+
+/// Whole minutes from `from` to `to` (rounded to the nearest); none while either is unknown.
+fn minutes_between(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
+    let secs = (to? - from?).num_seconds();
+    Some((secs as f64 / 60.0).round() as i64)
+}
+
+impl DayTicket {
+    /// The wait: minutes from joining to the (latest) call; none before the call.
+    pub fn wait_minutes(&self) -> Option<i64> {
+        minutes_between(Some(self.ticket.joined_at), self.ticket.called_at)
+    }
+
+    /// The service: minutes from its start to its end; none before it ends (and for a
+    /// no-show, whose service never started).
+    pub fn service_minutes(&self) -> Option<i64> {
+        minutes_between(self.ticket.started_at, self.ticket.finished_at)
+    }
+}
+
+/// Every ticket of `site` on the district's date `day`, in the order they were taken, with
+/// their groups and counters: one query.
+pub async fn tickets_of_day(
+    db: &impl Exec,
+    site: UnitId,
+    day: NaiveDate,
+) -> Result<Vec<DayTicket>> {
+    db.rows(
+        "SELECT t.id, t.site_id, t.group_id, t.day, t.number, t.priority, t.status, \
+         t.counter_id, t.joined_at, t.called_at, t.started_at, t.finished_at, t.outcome, \
+         t.appointment_id, t.mobile, g.code, g.name, c.name \
+         FROM queue_tickets t \
+         JOIN queue_groups g ON g.id = t.group_id \
+         LEFT JOIN queue_counters c ON c.id = t.counter_id \
+         WHERE t.site_id = $1 AND t.day = $2 \
+         ORDER BY t.joined_at, t.id",
+        &[site.get().into(), day.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DayTicket {
+            ticket: ticket_of(r)?,
+            group_code: r.text(15)?,
+            group_name: r.text(16)?,
+            counter: r.opt_text(17)?,
+        })
+    })
+    .collect()
+}
+
 /// Minutes one service takes when the site has no finished service to go by.
 pub const DEFAULT_SERVICE_MINUTES: f64 = 5.0;
 

@@ -61,11 +61,12 @@ impl Lang {
 
 /// The catalog's files: the main one, and one per part of the product that has many words
 /// of its own. A key stands in one file only (tested).
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("messages.toml", include_str!("messages.toml")),
     ("cases.toml", include_str!("cases.toml")),
     ("cases_console.toml", include_str!("cases_console.toml")),
     ("cases_portal.toml", include_str!("cases_portal.toml")),
+    ("kiosk_book.toml", include_str!("kiosk_book.toml")),
 ];
 
 static CATALOG: LazyLock<HashMap<String, (String, String)>> = LazyLock::new(|| {

@@ -33,7 +33,7 @@ mod case;
 mod kiosk;
 
 /// Seconds without a touch before the kiosk starts over (as on the kiosk's other pages).
-const KIOSK_IDLE_SECONDS: u32 = 90;
+const KIOSK_IDLE_SECONDS: u32 = super::kiosk_signin::IDLE_SECONDS;
 
 pub fn router() -> Router<AppState> {
     Router::new()

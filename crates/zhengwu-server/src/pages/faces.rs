@@ -114,8 +114,10 @@ fn kiosk_page(state: &AppState, headers: &HeaderMap, uri: &Uri, title_key: &str)
             (t(lang, "page.kiosk.guide"), "/kiosk/guide".to_owned()),
             (t(lang, "page.kiosk.ticket"), "/kiosk/ticket".to_owned()),
             (t(lang, "page.kiosk.hours"), "/kiosk/hours".to_owned()),
-            (t(lang, "page.kiosk.signin"), "/signin".to_owned()),
-            // At most six choices: check-in for appointments takes the portal's place.
+            // At most six choices: booking takes the place of the portal's sign-in (the kiosk
+            // signs residents in where a task needs it, and out again when it is done) and
+            // check-in for appointments the portal's.
+            (t(lang, "kiosk_book.home_choice"), "/kiosk/book".to_owned()),
             (t(lang, "checkin.title"), "/kiosk/checkin".to_owned()),
             (
                 t(lang, "page.kiosk.language"),

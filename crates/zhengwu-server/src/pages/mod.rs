@@ -54,6 +54,7 @@ pub mod console;
 pub mod download;
 pub mod faces;
 pub mod guide;
+pub(crate) mod kiosk_signin;
 pub mod queue;
 pub mod signin;
 

@@ -1,7 +1,8 @@
 //! The queue in the browser: take a ticket at the kiosk (`/kiosk/ticket`), follow it on a
 //! phone (`/ticket/{id}`: the number, how many are ahead, an estimated wait), work a counter
 //! (`/console/counter/{id}`: open, call next, finish), and the hall's display board's live
-//! calls (`/board/{hall}/events`, server-sent events).
+//! calls (`/board/{hall}/events`, server-sent events); the list of a site's tickets of a day
+//! with its downloads (`/console/counters/tickets`, see [`tickets`]).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -29,11 +30,16 @@ use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::http::queue::QUEUE_STAFF;
 use crate::startup::AppState;
 
+mod tickets;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/kiosk/ticket", get(kiosk_ticket).post(kiosk_issue))
         .route("/ticket/{id}", get(my_ticket))
         .route("/console/counters", get(counters_page))
+        .route("/console/counters/tickets", get(tickets::tickets_page))
+        .route("/console/counters/tickets.csv", get(tickets::tickets_csv))
+        .route("/console/counters/tickets.xlsx", get(tickets::tickets_xlsx))
         .route(
             "/console/counter/{id}",
             get(counter_page).post(counter_action),
@@ -537,10 +543,44 @@ mod futures_core_stream {
 struct CountersPage {
     frame: Frame,
     w: Words,
-    sites: Vec<(String, Vec<Counter>)>,
+    sites: Vec<(i64, String, Vec<Counter>)>,
 }
 
-/// The counters the signed-in clerk may work, by site.
+/// The sites whose counters the caller may work, halls then stations in the organisation's
+/// order, each with those counters: a counter is the caller's when its window (or, without
+/// one, its site) is in scope. The counters' page and the list of a day's tickets show these.
+async fn my_sites(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<(org::Unit, Vec<Counter>)>, ApiError> {
+    let db = state.db.conn();
+    let units = org::list_units(db, &UnitFilter::default()).await?;
+    let paths = org::paths(db).await?;
+    let all = queue::counters(db, None).await?;
+    let mine = |c: &Counter| {
+        paths
+            .get(&c.window_id.unwrap_or(c.site_id))
+            .is_some_and(|p| caller.can_see(QUEUE_STAFF, p))
+    };
+    let mut sites = Vec::new();
+    for u in units
+        .into_iter()
+        .filter(|u| u.kind == UnitKind::Hall || u.kind == UnitKind::Station)
+    {
+        let here: Vec<Counter> = all
+            .iter()
+            .filter(|c| c.site_id == u.id.get() && mine(c))
+            .cloned()
+            .collect();
+        if !here.is_empty() {
+            sites.push((u, here));
+        }
+    }
+    Ok(sites)
+}
+
+/// The counters the signed-in clerk may work, by site, each site with the link to its list
+/// of the day's tickets.
 async fn counters_page(
     State(state): State<AppState>,
     caller: Caller,
@@ -552,30 +592,11 @@ async fn counters_page(
     }
     caller.require(QUEUE_STAFF)?;
     let lang = crate::http::lang_from(&uri, &headers);
-    let db = state.db.conn();
-    let units = org::list_units(db, &UnitFilter::default()).await?;
-    let paths = org::paths(db).await?;
-    let all = queue::counters(db, None).await?;
-    // A counter is the caller's when its window (or, without one, its site) is in scope.
-    let mine = |c: &Counter| {
-        paths
-            .get(&c.window_id.unwrap_or(c.site_id))
-            .is_some_and(|p| caller.can_see(QUEUE_STAFF, p))
-    };
-    let mut sites = Vec::new();
-    for u in units
-        .iter()
-        .filter(|u| u.kind == UnitKind::Hall || u.kind == UnitKind::Station)
-    {
-        let here: Vec<Counter> = all
-            .iter()
-            .filter(|c| c.site_id == u.id.get() && mine(c))
-            .cloned()
-            .collect();
-        if !here.is_empty() {
-            sites.push((u.name.clone(), here));
-        }
-    }
+    let sites = my_sites(&state, &caller)
+        .await?
+        .into_iter()
+        .map(|(u, counters)| (u.id.get(), u.name, counters))
+        .collect();
     let page = CountersPage {
         frame: Frame::new(lang, state.district_name()),
         w: Words::new(lang),

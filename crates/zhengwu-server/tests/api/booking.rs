@@ -839,3 +839,507 @@ async fn the_phone_reporting_arrival_checks_in_only_within_the_geofence() {
     let ci: Value = res.json().await.unwrap();
     assert_eq!(ci["appointment"]["status"], "checked_in");
 }
+
+/// Every free slot within two weeks, from the public availability.
+async fn free_slots(app: &TestApp, site: i64, item: &str) -> Vec<DateTime<Utc>> {
+    let today = Utc::now().date_naive();
+    let a = app
+        .get_json(&format!(
+            "/api/v1/booking/availability?site={site}&item={item}&from={}&to={}",
+            today,
+            today + Duration::days(13)
+        ))
+        .await;
+    a["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().iter())
+        .filter(|s| s["available"].as_i64().unwrap() > 0)
+        .map(|s| s["starts_at"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The latest sign-in code the outbox holds.
+async fn last_sign_in_code(app: &TestApp) -> String {
+    let mut all = notify::list(app.db.db.conn(), Status::Pending, 1000)
+        .await
+        .unwrap();
+    all.extend(
+        notify::list(app.db.db.conn(), Status::Delivered, 1000)
+            .await
+            .unwrap(),
+    );
+    all.sort_by_key(|m| m.id);
+    all.iter()
+        .rev()
+        .find(|m| m.topic == "sms.sign_in_code")
+        .unwrap()
+        .payload["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A page's answer as the kiosk's browser sees it.
+struct Seen {
+    status: StatusCode,
+    location: Option<String>,
+    html: String,
+}
+
+impl Seen {
+    /// The `href`s of the page that start with `prefix` (the HTML's `&amp;` and `&#38;` read as
+    /// `&`).
+    fn links(&self, prefix: &str) -> Vec<String> {
+        self.html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(|h| h.replace("&amp;", "&").replace("&#38;", "&"))
+            .filter(|h| h.starts_with(prefix))
+            .collect()
+    }
+
+    /// The value of the (first) input named `name`.
+    fn input(&self, name: &str) -> String {
+        let after = self
+            .html
+            .split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no input {name}: {}", self.html));
+        after.split('"').next().unwrap().to_owned()
+    }
+}
+
+/// The kiosk's browser: keeps its cookies (the CSRF token's, the applicant's) as a browser
+/// would, and posts forms with the CSRF token.
+struct Terminal<'a> {
+    app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+    lang: &'static str,
+}
+
+impl<'a> Terminal<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: Default::default(),
+            lang: "zh-CN",
+        }
+    }
+
+    /// Signed in already (an applicant's cookie `zw_applicant=…`).
+    fn with(app: &'a TestApp, cookie: &str) -> Self {
+        let mut t = Self::new(app);
+        let (k, v) = cookie.split_once('=').unwrap();
+        t.cookies.insert(k.to_owned(), v.to_owned());
+        t
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn seen(&mut self, res: reqwest::Response) -> Seen {
+        for c in res.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (k, v) = c.split(';').next().unwrap().split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Seen {
+            status: res.status(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            html: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Seen {
+        let res = self
+            .app
+            .client
+            .get(format!("{}{path}", self.app.base))
+            .header("cookie", self.cookie_header())
+            .header("accept-language", self.lang)
+            .send()
+            .await
+            .unwrap();
+        self.seen(res).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Seen {
+        if !self.cookies.contains_key("zw_csrf") {
+            self.get("/kiosk/book").await;
+        }
+        let token = self.cookies["zw_csrf"].clone();
+        let mut body = vec![("csrf", token.as_str())];
+        body.extend_from_slice(form);
+        let res = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .header("cookie", self.cookie_header())
+            .header("accept-language", self.lang)
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        self.seen(res).await
+    }
+}
+
+/// How many big choices a kiosk screen offers.
+fn choices(html: &str) -> usize {
+    html.matches("kiosk-choice\"").count()
+}
+
+#[tokio::test]
+async fn a_resident_books_at_the_kiosk_signed_in_on_the_terminal_and_signed_out_at_once() {
+    let app = spawn_app().await;
+    let (hall, item) = hall_item(&app).await;
+    const MOBILE: &str = "13804110003"; // 张伟
+    let mut k = Terminal::new(&app);
+    // The kiosk's home and the item's kiosk page lead to the booking.
+    let home = k.get("/kiosk").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("href=\"/kiosk/book\">预约办事</a>"));
+    assert!(choices(&home.html) <= 6, "six choices at most on the home");
+    let start = format!("/kiosk/book?item={item}");
+    let item_page = k.get(&format!("/kiosk/items/{item}")).await;
+    assert_eq!(
+        item_page.links(&start),
+        std::slice::from_ref(&start),
+        "在自助终端预约"
+    );
+    assert!(item_page.html.contains("在自助终端预约"));
+
+    // Signed out: the sign-in step, on the terminal.
+    let page = k.get(&start).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("class=\"face-kiosk\""));
+    assert!(page.html.contains("action=\"/kiosk/book/code\""));
+    assert!(page.html.contains("登录后选择办事地点和时间"));
+    // A mobile that is not one: refused in place, what was typed kept.
+    let bad = k
+        .post("/kiosk/book/code", &[("item", &item), ("mobile", "12345")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("role=\"alert\""), "{}", bad.html);
+    assert!(bad.html.contains("value=\"12345\""));
+    // The mobile, then the code (a wrong one first).
+    let sent = k
+        .post("/kiosk/book/code", &[("item", &item), ("mobile", MOBILE)])
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.html.contains("验证码已发送至 138****0003"));
+    assert!(sent.html.contains("action=\"/kiosk/book/verify\""));
+    let code = last_sign_in_code(&app).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = k
+        .post(
+            "/kiosk/book/verify",
+            &[("item", &item), ("mobile", MOBILE), ("code", wrong)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.html.contains("验证码不正确"), "{}", refused.html);
+    assert!(!k.cookies.contains_key("zw_applicant"));
+    let verified = k
+        .post(
+            "/kiosk/book/verify",
+            &[("item", &item), ("mobile", MOBILE), ("code", &code)],
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER);
+    assert_eq!(verified.location.as_deref(), Some(start.as_str()));
+    let session = k.cookies["zw_applicant"].clone();
+
+    // The place, the day, the time: one screen each, at most six choices.
+    let page = k.get(&start).await;
+    assert!(
+        page.html.contains("当前登录：张伟（138****0003）"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("id=\"kiosk-signout\""), "home signs out");
+    assert!(page.html.contains("请选择办事地点"));
+    assert!(
+        choices(&page.html) <= 6,
+        "six choices at most on the places"
+    );
+    let site_link = format!("{start}&site={hall}");
+    assert!(page.links(&site_link).contains(&site_link), "{}", page.html);
+    let days = k.get(&site_link).await;
+    assert_eq!(days.status, StatusCode::OK);
+    assert!(days.html.contains("请选择日期"));
+    assert!(choices(&days.html) <= 6);
+    let day_links = days.links(&format!("{site_link}&day="));
+    assert!(!day_links.is_empty(), "{}", days.html);
+    let slots = k.get(&day_links[0]).await;
+    assert!(slots.html.contains("请选择时段"));
+    assert!(choices(&slots.html) <= 6);
+    let slot_links = slots.links(&format!("{}&at=", day_links[0]));
+    assert!(!slot_links.is_empty(), "{}", slots.html);
+    let confirm = k.get(&slot_links[0]).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.html.contains("请确认预约信息"));
+    assert!(confirm.html.contains("公共服务综合业务大厅"));
+    let starts_at = confirm.input("starts_at");
+    assert_eq!(confirm.input("site"), hall.to_string());
+
+    // Confirmed: the code large with the time and the place, and signed out at once.
+    let done = k
+        .post(
+            "/kiosk/book",
+            &[
+                ("item", &item),
+                ("site", &hall.to_string()),
+                ("starts_at", &starts_at),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(done.html.contains("预约成功"));
+    let code = done
+        .html
+        .split("id=\"booking-code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(done.html.contains("公共服务综合业务大厅"));
+    assert!(done.html.contains("您已退出登录"));
+    assert!(
+        !k.cookies.contains_key("zw_applicant"),
+        "the applicant's cookie is cleared"
+    );
+    // Stored: by the kiosk, for 张伟, at the time confirmed.
+    let (a, _) = booking::by_code(app.db.db.conn(), &code).await.unwrap();
+    assert_eq!(a.channel, "kiosk");
+    assert_eq!(a.status, "booked");
+    assert_eq!((a.site_id, a.item_code.as_str()), (hall, item.as_str()));
+    assert_eq!(a.starts_at, starts_at.parse::<DateTime<Utc>>().unwrap());
+    assert_eq!(a.mobile, "138****0003");
+    assert!(done.html.contains(&booking::fmt_local(a.starts_at)));
+
+    // The session is closed in the store too: its old cookie opens nothing, and posting again
+    // leads to the sign-in step.
+    let mut again = Terminal::with(&app, &format!("zw_applicant={session}"));
+    let page = again.get(&start).await;
+    assert!(page.html.contains("action=\"/kiosk/book/code\""));
+    assert!(!page.html.contains("当前登录"));
+    let twice = again
+        .post(
+            "/kiosk/book",
+            &[
+                ("item", &item),
+                ("site", &hall.to_string()),
+                ("starts_at", &starts_at),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::SEE_OTHER);
+    assert_eq!(twice.location.as_deref(), Some(start.as_str()));
+
+    // In English.
+    let mut en = Terminal::new(&app);
+    en.lang = "en";
+    let page = en.get(&start).await;
+    assert!(page.html.contains("Book at the kiosk"));
+    assert!(page.html.contains("First, who you are"));
+    let home = en.get("/kiosk").await;
+    assert!(home.html.contains("Book an appointment"));
+    app.stop().await;
+}
+
+/// The demo citizen `name` booked a slot of a past working day (booked the day before it,
+/// through the store) and did not come: marked a no-show.
+async fn missed_an_appointment(app: &TestApp, hall: i64, item: &str, name: &str) {
+    let db = &app.db.db;
+    let unit = org::get_unit(db.conn(), zhengwu_core::ids::UnitId(hall))
+        .await
+        .unwrap();
+    let item = catalog::published_item(db.conn(), item).await.unwrap();
+    let cal = zhengwu_store::calendar::load(db.conn()).await.unwrap();
+    let group = booking::group_for_item(db.conn(), &unit, &item)
+        .await
+        .unwrap();
+    let rule = booking::rule_of(db.conn(), &group).await.unwrap();
+    let citizen = zhengwu_store::applicants::list_citizens(db.conn(), 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap();
+    for back in 1..15 {
+        let then = Utc::now() - Duration::days(back + 1);
+        let day = (Utc::now() - Duration::days(back)).date_naive();
+        let days = booking::availability(db.conn(), &rule, &cal, day, day, then)
+            .await
+            .unwrap();
+        let Some(slot) = days.first().and_then(|d| d.slots.first()) else {
+            continue;
+        };
+        let tx = db.begin_write().await.unwrap();
+        booking::book(
+            &tx,
+            booking::NewAppointment {
+                citizen_id: citizen.id,
+                site: unit.id,
+                item_code: item.code.clone(),
+                starts_at: slot.starts_at,
+                mobile: None,
+                channel: "web".into(),
+            },
+            &item,
+            &cal,
+            &zhengwu_core::booking::NoShowRule::default(),
+            then,
+            &Actor::system("test"),
+            &booking::Notices {
+                sink: "log",
+                base_url: "http://zw.test",
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(booking::mark_no_shows(&tx, Utc::now()).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+        return;
+    }
+    panic!("no working day in the last two weeks");
+}
+
+#[tokio::test]
+async fn kiosk_booking_refusals_show_in_place_in_the_users_language_with_the_choice_kept() {
+    let db = zhengwu_store::testing::fresh_unmigrated().await;
+    let mut config = crate::helpers::test_config(&db.url);
+    // One no-show blocks booking, so that the test needs one only.
+    config.booking.no_show.limit = 1;
+    let app = crate::helpers::spawn_with(db, config).await;
+    let (hall, item) = hall_item(&app).await;
+    set_capacity(&app, hall, &item, 1).await;
+    let site = hall.to_string();
+    let book = |t: DateTime<Utc>| json!({"site": hall, "item": item, "starts_at": t});
+
+    // 张伟 missed an appointment of a past day: blocked.
+    missed_an_appointment(&app, hall, &item, "张伟").await;
+    let missed = applicant(&app, "13804110003").await;
+    let slots = free_slots(&app, hall, &item).await;
+    let mut k = Terminal::with(&app, &missed);
+    let s = slots[1].to_rfc3339();
+    let blocked = k
+        .post(
+            "/kiosk/book",
+            &[("item", &item), ("site", &site), ("starts_at", &s)],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        blocked.html.contains("近期多次预约未到"),
+        "{}",
+        blocked.html
+    );
+    assert!(
+        blocked.html.contains("请确认预约信息"),
+        "the choice is kept"
+    );
+    assert_eq!(blocked.input("starts_at"), s);
+
+    // 王建国 holds the only place of a slot.
+    let first = applicant(&app, "13904110001").await;
+    let slots = free_slots(&app, hall, &item).await;
+    let full = slots[0];
+    let res = post(&app, &first, "/api/v1/booking/appointments", book(full)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let held: Value = res.json().await.unwrap();
+    // … so he cannot book the item again at the kiosk: one active appointment per item.
+    let mut k = Terminal::with(&app, &first);
+    let s = slots[1].to_rfc3339();
+    let twice = k
+        .post(
+            "/kiosk/book",
+            &[("item", &item), ("site", &site), ("starts_at", &s)],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice.html.contains(&format!(
+            "您已预约过这个事项（预约码 {}）",
+            held["code"].as_str().unwrap()
+        )),
+        "{}",
+        twice.html
+    );
+    assert!(twice.html.contains("当前登录：王建国"), "still signed in");
+
+    // 李秀英 chooses the slot he holds: full; the times of that day again, without it.
+    let second = applicant(&app, "13904110002").await;
+    let mut k = Terminal::with(&app, &second);
+    let s = full.to_rfc3339();
+    let refused = k
+        .post(
+            "/kiosk/book",
+            &[("item", &item), ("site", &site), ("starts_at", &s)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("这个时段已约满，请选择其他时段"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("请选择时段"), "the day's times again");
+    assert!(
+        refused
+            .links("/kiosk/book?")
+            .iter()
+            .all(|l| !l.contains(&format!("at={}", s.replace(':', "%3A").replace('+', "%2B")))),
+        "the full slot is not offered"
+    );
+    // Not a time at all: refused in place too.
+    let bad = k
+        .post(
+            "/kiosk/book",
+            &[("item", &item), ("site", &site), ("starts_at", "明天上午")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("必须填写"), "{}", bad.html);
+    assert!(bad.html.contains("class=\"face-kiosk\""));
+    // In English, the same refusal in English.
+    k.lang = "en";
+    let refused = k
+        .post(
+            "/kiosk/book",
+            &[("item", &item), ("site", &site), ("starts_at", &s)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("this slot is fully booked"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("Choose a time"));
+    // Nothing was booked by the refusals.
+    let (a, _) = booking::by_code(app.db.db.conn(), held["code"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(a.status, "booked");
+    app.stop().await;
+}

@@ -554,3 +554,98 @@ async fn a_walk_in_waiting_too_long_goes_before_the_green_channel() {
     );
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_list_of_a_sites_day_has_every_ticket_with_its_group_counter_and_minutes() {
+    let t = fresh().await;
+    demo::load(&t.db).await.unwrap();
+    let site = hall(&t.db, "H-PUB").await;
+    let other_site = hall(&t.db, "H-TAX").await;
+    let counter = comprehensive(&t.db, site).await;
+    // 10:00 in the district (UTC+8), so that every step falls on the same local date.
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-02T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let min = Duration::minutes;
+    let tx = t.db.begin_write().await.unwrap();
+    queue::set_open(&tx, counter.id, true, "clerk")
+        .await
+        .unwrap();
+    let walk_in = queue::issue(&tx, site, "A", PRIORITY_WALK_IN, t0, "kiosk")
+        .await
+        .unwrap();
+    let group_b = queue::groups(&tx, site).await.unwrap()[1].clone();
+    let green = queue::issue(
+        &tx,
+        site,
+        &group_b.code,
+        PRIORITY_GREEN,
+        t0 + min(2),
+        "kiosk",
+    )
+    .await
+    .unwrap();
+    // Not in the list: the next day's ticket, and another site's.
+    queue::issue(
+        &tx,
+        site,
+        "A",
+        PRIORITY_WALK_IN,
+        t0 + Duration::days(1),
+        "kiosk",
+    )
+    .await
+    .unwrap();
+    queue::issue(&tx, other_site, "A", PRIORITY_WALK_IN, t0, "kiosk")
+        .await
+        .unwrap();
+    // The green channel is called first, 5 minutes after it joined; served 9 → 19.
+    let called = queue::call_next(&tx, counter.id, t0 + min(7), "clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(called.id, green.id);
+    queue::step(&tx, green.id, queue::Step::Start, t0 + min(9), "clerk")
+        .await
+        .unwrap();
+    queue::finish(&tx, green.id, "more_material", t0 + min(19), "clerk")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Through both drivers (rusqlite on SQLite for the page, SeaORM otherwise).
+    let by_reader = queue::tickets_of_day(&t.db.read().unwrap(), site, walk_in.day)
+        .await
+        .unwrap();
+    let by_orm = queue::tickets_of_day(t.db.conn(), site, walk_in.day)
+        .await
+        .unwrap();
+    assert_eq!(by_reader, by_orm);
+    let list = by_reader;
+    assert_eq!(
+        list.iter()
+            .map(|d| d.ticket.number.as_str())
+            .collect::<Vec<_>>(),
+        ["A001", format!("{}001", group_b.code).as_str()],
+        "the day's two tickets of this site, in the order they were taken"
+    );
+    let (w, g) = (&list[0], &list[1]);
+    assert_eq!(w.ticket.status, TicketStatus::Waiting);
+    assert_eq!((w.group_code.as_str(), w.counter.as_deref()), ("A", None));
+    assert_eq!((w.wait_minutes(), w.service_minutes()), (None, None));
+    assert_eq!(g.ticket.status, TicketStatus::Done);
+    assert_eq!(g.ticket.priority, PRIORITY_GREEN);
+    assert_eq!(g.group_name, group_b.name);
+    assert_eq!(g.counter.as_deref(), Some(counter.name.as_str()));
+    assert_eq!(g.ticket.outcome.as_deref(), Some("more_material"));
+    assert_eq!(g.ticket.joined_at, t0 + min(2));
+    assert_eq!(g.ticket.finished_at, Some(t0 + min(19)));
+    assert_eq!((g.wait_minutes(), g.service_minutes()), (Some(5), Some(10)));
+    // A day without tickets is an empty list, not an error.
+    assert!(
+        queue::tickets_of_day(t.db.conn(), site, walk_in.day - Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

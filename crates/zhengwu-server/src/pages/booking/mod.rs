@@ -1,7 +1,8 @@
 //! Appointments, check-in, urgent requests and ratings in the browser (issue 6), on the same
 //! functions as `/api/v1/booking` and `/api/v1/ratings`: book a slot from an item's page
 //! (`/book`), the confirmation and managing page (`/appointments/{code}`), an urgent request
-//! (`/urgent`), the kiosk's check-in (`/kiosk/checkin`), the rating of a finished service
+//! (`/urgent`), the kiosk's check-in (`/kiosk/checkin`) and booking at the kiosk (`/kiosk/book`,
+//! signed in on the terminal and signed out once booked), the rating of a finished service
 //! (`/rate/{ticket}`), and the staff's lists (`/console/appointments`, `/console/urgent`,
 //! `/console/rectifications`). Every form works without JavaScript; a successful post
 //! redirects (post/redirect/get), a refused one shows the reason next to the form.
@@ -21,6 +22,7 @@ use crate::startup::AppState;
 
 mod console;
 mod kiosk;
+mod kiosk_book;
 mod mine;
 mod portal;
 
@@ -46,6 +48,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/kiosk/checkin",
             get(kiosk::checkin_page).post(kiosk::checkin_submit),
+        )
+        .route(
+            "/kiosk/book",
+            get(kiosk_book::book_page).post(kiosk_book::book_submit),
+        )
+        .route(
+            "/kiosk/book/code",
+            axum::routing::post(kiosk_book::send_code),
+        )
+        .route(
+            "/kiosk/book/verify",
+            axum::routing::post(kiosk_book::verify),
+        )
+        .route(
+            "/kiosk/book/signout",
+            axum::routing::post(kiosk_book::signout),
         )
         .route(
             "/rate/{ticket}",

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use zhengwu_core::booking::local_date_minute;
 use zhengwu_core::ids::UnitId;
+use zhengwu_store::booking::Day;
 use zhengwu_store::{booking, catalog, org};
 
 use super::super::console::render;
@@ -70,6 +71,53 @@ pub(super) fn signin_url(next: &str) -> String {
     format!("/signin?next={}", urlencode(next))
 }
 
+/// Some days of a site's slots for an item, by its group's booking rule.
+pub(super) struct Span {
+    /// The days asked for, with their slots (none past the horizon).
+    pub(super) days: Vec<Day>,
+    /// The first day shown (today when the day asked for lies outside today … `last`), and the
+    /// last day asked for (it may lie past `last`).
+    pub(super) from: NaiveDate,
+    pub(super) to: NaiveDate,
+    pub(super) today: NaiveDate,
+    /// The last day the rule lets anyone book.
+    pub(super) last: NaiveDate,
+}
+
+/// `span` days from `from` (today at the earliest, within the rule's horizon) with their
+/// slots: the rule of the group that takes `item` at `site` and the store's availability, as
+/// the booking itself checks them. The portal's week and the kiosk's days and slots.
+pub(super) async fn span(
+    state: &AppState,
+    site: &org::Unit,
+    item: &str,
+    from: Option<NaiveDate>,
+    span: i64,
+) -> Result<Span, ApiError> {
+    let (rule, _) = rule_for(state, site, Some(item), None).await?;
+    let now = Utc::now();
+    let today = local_date_minute(now).0;
+    let last = today + Duration::days(i64::from(rule.settings.horizon_days));
+    let from = from.filter(|f| *f >= today && *f <= last).unwrap_or(today);
+    let to = from + Duration::days(span - 1);
+    let days = booking::availability(
+        state.db.conn(),
+        &rule,
+        &state.calendar(),
+        from,
+        to.min(last),
+        now,
+    )
+    .await?;
+    Ok(Span {
+        days,
+        from,
+        to,
+        today,
+        last,
+    })
+}
+
 /// The days from `from` (today at the earliest) with their slots, and the links to the
 /// previous and next week within the rule's horizon.
 async fn week(
@@ -80,24 +128,10 @@ async fn week(
     from: Option<NaiveDate>,
     url: impl Fn(NaiveDate) -> String,
 ) -> Result<(Vec<DayView>, NaiveDate, Option<String>, Option<String>), ApiError> {
-    let (rule, _) = rule_for(state, site, Some(item), None).await?;
-    let now = Utc::now();
-    let today = local_date_minute(now).0;
-    let last = today + Duration::days(i64::from(rule.settings.horizon_days));
-    let from = from.filter(|f| *f >= today && *f <= last).unwrap_or(today);
-    let to = from + Duration::days(DAYS_SHOWN - 1);
-    let days = booking::availability(
-        state.db.conn(),
-        &rule,
-        &state.calendar(),
-        from,
-        to.min(last),
-        now,
-    )
-    .await?;
-    let prev = (from > today).then(|| url((from - Duration::days(DAYS_SHOWN)).max(today)));
-    let next = (to < last).then(|| url(to + Duration::days(1)));
-    Ok((day_views(lang, &days), from, prev, next))
+    let s = span(state, site, item, from, DAYS_SHOWN).await?;
+    let prev = (s.from > s.today).then(|| url((s.from - Duration::days(DAYS_SHOWN)).max(s.today)));
+    let next = (s.to < s.last).then(|| url(s.to + Duration::days(1)));
+    Ok((day_views(lang, &s.days), s.from, prev, next))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -195,7 +229,7 @@ pub(super) struct BookForm {
     starts_at: String,
 }
 
-fn parse_instant(s: &str) -> Result<DateTime<Utc>, ApiError> {
+pub(super) fn parse_instant(s: &str) -> Result<DateTime<Utc>, ApiError> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| ApiError::invalid_field("starts_at", "required"))

@@ -19,6 +19,7 @@ use zhengwu_store::catalog;
 
 use super::super::console::render;
 use super::super::guide::Words;
+use super::super::kiosk_signin::{self, SigninView};
 use super::super::{Frame, urlencode};
 use super::{KIOSK_IDLE_SECONDS, form_parts, inline, kiosk, number, posted, signin_url, status_of};
 use crate::auth::{Caller, ClientIp};
@@ -189,10 +190,8 @@ struct ApplyPage {
     instant_approval: bool,
     signed_in: bool,
     signin_url: String,
-    /// The kiosk's sign-in step: the mobile typed, and whether a code was sent to it.
-    mobile: String,
-    code_sent: bool,
-    sent_to: String,
+    /// The kiosk's sign-in step (the mobile typed, whether a code was sent to it).
+    signin: SigninView,
     /// On the kiosk, who is signed in (the name and the masked mobile).
     signed_in_as: String,
     idle_seconds: u32,
@@ -294,20 +293,12 @@ pub(super) async fn apply_view(
     let w = Words::new(lang);
     let fields = item.form_fields();
     let posted_form = shown.posted.as_ref();
-    let (choices, citizen_name, signed_in_as) = match caller {
+    let (choices, citizen_name) = match caller {
         Caller::Applicant(a) => (
             applicants(lang, a, item, posted_form.map(|(_, e)| e.as_str())),
             a.citizen.name.clone(),
-            tf(
-                lang,
-                "cases.portal.kiosk_signed_in_as",
-                &[
-                    ("name", a.citizen.name.clone()),
-                    ("mobile", a.citizen.mobile.clone()),
-                ],
-            ),
         ),
-        _ => (Vec::new(), String::new(), String::new()),
+        _ => (Vec::new(), String::new()),
     };
     let chosen = choices.iter().find(|c| c.selected);
     let fields = field_views(
@@ -327,13 +318,6 @@ pub(super) async fn apply_view(
             Err(_) => code.clone(),
         });
     }
-    let sent_to = if shown.code_sent {
-        zhengwu_core::ident::Mobile::parse(&shown.mobile)
-            .map(|m| tf(lang, "page.signin.sent_to", &[("mobile", m.masked())]))
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
     let page = ApplyPage {
         frame: face.frame(state, lang),
         csrf: csrf.token.clone(),
@@ -350,20 +334,17 @@ pub(super) async fn apply_view(
         instant_approval: item.instant_approval,
         signed_in: matches!(caller, Caller::Applicant(_)),
         signin_url: signin_url(&face.apply_url(&item.code)),
-        mobile: shown.mobile.chars().take(20).collect(),
-        code_sent: shown.code_sent,
-        sent_to,
-        signed_in_as,
+        signin: SigninView::new(
+            lang,
+            "/kiosk/apply",
+            &item.code,
+            w.l("cases.portal.kiosk_signin_lead"),
+            &shown.mobile,
+            shown.code_sent,
+        ),
+        signed_in_as: kiosk_signin::signed_in_as(lang, caller),
         idle_seconds: KIOSK_IDLE_SECONDS,
-        idle_note: if matches!(caller, Caller::Applicant(_)) {
-            tf(
-                lang,
-                "cases.portal.kiosk_idle",
-                &[("seconds", KIOSK_IDLE_SECONDS.to_string())],
-            )
-        } else {
-            w.idle(KIOSK_IDLE_SECONDS)
-        },
+        idle_note: kiosk_signin::idle_note(lang, matches!(caller, Caller::Applicant(_))),
         applicants: choices,
         fields,
         materials: item

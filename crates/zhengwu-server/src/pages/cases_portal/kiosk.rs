@@ -1,55 +1,47 @@
 //! The application at the 24-hour kiosk (`/kiosk/apply?item=…`, the portal's form in the
 //! kiosk's face): the terminal is shared, so the applicant signs in on the page itself (the
-//! mobile, then the code from the SMS, with the same functions as `/signin`) and comes back to
-//! the form; once the case is in, the kiosk shows its number, the machine checks in short and
-//! where to collect the result, and signs the applicant out at once (the session closed in the
-//! store, the cookie cleared). "Back to start", "not me" and the idle timeout sign out too.
+//! mobile, then the code from the SMS: the kiosk's sign-in of [`super::super::kiosk_signin`],
+//! shared with the kiosk's booking) and comes back to the form; once the case is in, the kiosk
+//! shows its number, the machine checks in short and where to collect the result, and signs
+//! the applicant out at once (the session closed in the store, the cookie cleared). "Back to
+//! start", "not me" and the idle timeout sign out too.
 
 use askama::Template;
 use axum::Form;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
 use zhengwu_core::case::Status;
 use zhengwu_core::catalog::Item;
-use zhengwu_core::ident::Mobile;
 use zhengwu_core::ids::UnitId;
 use zhengwu_store::cases::CaseDetail;
 use zhengwu_store::org;
 
 use super::super::console::render;
 use super::super::guide::Words;
+use super::super::kiosk_signin::{self, SigninForm, SignoutForm, Step, Verified};
 use super::apply::{Face, Shown, apply_view, item_of};
 use super::case::{CheckRow, check_rows};
 use super::{KIOSK_IDLE_SECONDS, status_class};
-use crate::auth::{APPLICANT_COOKIE, Caller};
+use crate::auth::Caller;
 use crate::csrf;
 use crate::error::ApiError;
 use crate::i18n::{Lang, tf};
 use crate::startup::AppState;
 
-/// The kiosk's sign-in step: the mobile, then the code.
-#[derive(Debug, Deserialize)]
-pub(super) struct SigninForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    item: String,
-    #[serde(default)]
-    mobile: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// The form again at the sign-in step, with `error` in words and the status to answer with.
+/// The form again at the sign-in step, as `step` left it.
 async fn signin_step(
     state: &AppState,
     headers: &HeaderMap,
     uri: &Uri,
     item: &Item,
-    shown: Shown,
-    status: StatusCode,
+    step: Step,
 ) -> Result<Response, ApiError> {
+    let shown = Shown {
+        error: step.error,
+        mobile: step.mobile,
+        code_sent: step.code_sent,
+        ..Shown::default()
+    };
     let mut res = apply_view(
         state,
         &Caller::Anonymous,
@@ -60,7 +52,7 @@ async fn signin_step(
         shown,
     )
     .await?;
-    *res.status_mut() = status;
+    *res.status_mut() = step.status;
     Ok(res)
 }
 
@@ -74,34 +66,8 @@ pub(super) async fn send_code(
     csrf::verify(&headers, &f.csrf)?;
     let item = item_of(&state, &f.item).await?;
     let lang = crate::http::lang_from(&uri, &headers);
-    let mobile = match Mobile::parse(&f.mobile) {
-        Ok(m) => m,
-        Err(e) => {
-            let err = ApiError::invalid_field("mobile", e);
-            let shown = Shown {
-                error: Some(err.short_message(lang)),
-                mobile: f.mobile.clone(),
-                ..Shown::default()
-            };
-            return signin_step(&state, &headers, &uri, &item, shown, err.status).await;
-        }
-    };
-    let sent = crate::auth::send_sign_in_code(&state, &mobile).await;
-    let (error, status) = match sent {
-        Ok(()) => (None, StatusCode::OK),
-        // Asked too often: the code sent before still works.
-        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            (Some(e.short_message(lang)), e.status)
-        }
-        Err(e) => return Err(e),
-    };
-    let shown = Shown {
-        error,
-        mobile: mobile.as_str().to_owned(),
-        code_sent: true,
-        ..Shown::default()
-    };
-    signin_step(&state, &headers, &uri, &item, shown, status).await
+    let step = kiosk_signin::send_code(&state, lang, &f.mobile).await?;
+    signin_step(&state, &headers, &uri, &item, step).await
 }
 
 /// Checks the code and opens the applicant's session: back to the form.
@@ -114,54 +80,12 @@ pub(super) async fn verify(
     csrf::verify(&headers, &f.csrf)?;
     let item = item_of(&state, &f.item).await?;
     let lang = crate::http::lang_from(&uri, &headers);
-    let invalid = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code");
-    let Ok(mobile) = Mobile::parse(&f.mobile) else {
-        let shown = Shown {
-            error: Some(invalid.short_message(lang)),
-            ..Shown::default()
-        };
-        return signin_step(&state, &headers, &uri, &item, shown, invalid.status).await;
-    };
-    match crate::auth::applicant_sign_in(&state, &mobile, f.code.trim()).await {
-        Ok((_, cookie)) => {
-            let mut res = Redirect::to(&Face::Kiosk.apply_url(&item.code)).into_response();
-            res.headers_mut().append(header::SET_COOKIE, cookie);
-            Ok(res)
-        }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            let shown = Shown {
-                error: Some(invalid.short_message(lang)),
-                mobile: mobile.as_str().to_owned(),
-                code_sent: true,
-                ..Shown::default()
-            };
-            signin_step(&state, &headers, &uri, &item, shown, e.status).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct SignoutForm {
-    #[serde(default)]
-    csrf: String,
-    /// The item whose sign-in step to go back to ("not me"); none: the kiosk's start.
-    #[serde(default)]
-    item: String,
-}
-
-/// Closes the applicant's session at the kiosk and clears its cookie (an error closing it in
-/// the store is logged: the cookie goes all the same).
-async fn sign_out(state: &AppState, headers: &HeaderMap) -> HeaderValue {
-    match crate::auth::applicant_sign_out(state, headers).await {
-        Ok(clear) => clear,
-        Err(e) => {
-            tracing::warn!(
-                code = e.code,
-                "closing the kiosk's applicant session failed"
-            );
-            crate::auth::named_cookie(state, APPLICANT_COOKIE, "", 0)
-        }
+    match kiosk_signin::verify(&state, lang, &f.mobile, &f.code).await? {
+        Verified::SignedIn(cookie) => Ok(kiosk_signin::redirect_with(
+            &Face::Kiosk.apply_url(&item.code),
+            cookie,
+        )),
+        Verified::Again(step) => signin_step(&state, &headers, &uri, &item, step).await,
     }
 }
 
@@ -176,10 +100,7 @@ pub(super) async fn signout(
         "" => "/kiosk".to_owned(),
         code => Face::Kiosk.apply_url(code),
     };
-    let clear = sign_out(&state, &headers).await;
-    let mut res = Redirect::to(&to).into_response();
-    res.headers_mut().append(header::SET_COOKIE, clear);
-    Ok(res)
+    Ok(kiosk_signin::sign_out_to(&state, &headers, &to).await)
 }
 
 #[derive(Template)]
@@ -238,7 +159,7 @@ pub(super) async fn submitted(
     item: &Item,
     d: &CaseDetail,
 ) -> Result<Response, ApiError> {
-    let clear = sign_out(state, headers).await;
+    let clear = kiosk_signin::sign_out(state, headers).await;
     let lang = crate::http::lang_from(uri, headers);
     let w = Words::new(lang);
     let c = &d.case;
