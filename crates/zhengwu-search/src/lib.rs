@@ -144,6 +144,8 @@ const W_BODY_BG: f32 = 0.2;
 const W_PINYIN: f32 = 1.0;
 /// Single characters of names and aliases (`章` and `刻` apart still find 刻章). Chosen on the
 /// `dev` split (2.5–8 all gave dev recall@3 0.92 against 0.89 without; tune unchanged).
+/// Characters found in more than this share of the items' names and aliases are not asked for.
+const MAX_CHAR_SHARE: f64 = 0.2;
 const W_CHAR: f32 = 4.0;
 /// Answers scoring below this share of the best answer's score are not shown.
 const RELATIVE_FLOOR: f32 = 0.25;
@@ -510,11 +512,19 @@ impl SearchIndex {
 
     fn query(
         &self,
+        searcher: &tantivy::Searcher,
         terms: &Terms,
         weight: f32,
         seen: &mut HashSet<(Field, String)>,
     ) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
+        // A character in most names says little and costs a long posting list: left out.
+        let common = (searcher.num_docs() as f64 * MAX_CHAR_SHARE) as u64;
+        let rare = |c: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(f.name_ch, c))
+                .is_ok_and(|n| n <= common.max(1))
+        };
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut add = |field: Field, t: &str, boost: f32| {
             if seen.insert((field, t.to_owned())) {
@@ -540,7 +550,7 @@ impl SearchIndex {
         for p in &terms.pinyin {
             add(f.name_py, p, W_PINYIN);
         }
-        for c in &terms.chars {
+        for c in terms.chars.iter().filter(|c| rare(c)) {
             add(f.name_ch, c, W_CHAR);
         }
         out
@@ -565,10 +575,11 @@ impl SearchIndex {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let mut seen = HashSet::new();
         let mut all = vec![analyse(&query, true)];
-        let mut clauses = self.query(&all[0], 1.0, &mut seen);
+        let searcher = self.reader.searcher();
+        let mut clauses = self.query(&searcher, &all[0], 1.0, &mut seen);
         for e in self.expansions(&query) {
             let terms = analyse(&e, true);
-            clauses.extend(self.query(&terms, W_SYNONYM, &mut seen));
+            clauses.extend(self.query(&searcher, &terms, W_SYNONYM, &mut seen));
             all.push(terms);
         }
         if clauses.is_empty() || limit == 0 {
@@ -593,7 +604,6 @@ impl SearchIndex {
                 ),
             ]));
         }
-        let searcher = self.reader.searcher();
         let top = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {

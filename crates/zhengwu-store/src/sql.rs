@@ -323,10 +323,12 @@ impl From<rusqlite::Error> for StoreError {
 pub struct LiteConn(Mutex<rusqlite::Connection>);
 
 impl LiteConn {
-    fn open(path: &Path) -> Result<Self> {
+    /// Opens the file; a statement that finds the database locked waits up to `busy` (it
+    /// waits on the calling thread, so only writers, which hold the process's turn, wait long).
+    fn open(path: &Path, busy: Duration) -> Result<Self> {
         let c = rusqlite::Connection::open(path)?;
         // As sqlx opens its connections (db.rs): WAL was set on the file when it was created.
-        c.busy_timeout(Duration::from_secs(30))?;
+        c.busy_timeout(busy)?;
         // No checkpoint at commit: a checkpoint syncs the files, which would stall the writer
         // (and every writer queued behind it); [`Lite::checkpoints`] runs them aside.
         c.execute_batch(
@@ -396,6 +398,12 @@ pub struct Lite {
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
+/// How long the writing connection waits for another process's writer (as sqlx's).
+const WRITER_BUSY: Duration = Duration::from_secs(30);
+/// How long a reading connection's rare write (a session's last-seen time) waits: briefly, as
+/// it waits on a runtime thread that the writer it waits for may need; it is then skipped.
+const READER_BUSY: Duration = Duration::from_millis(50);
+
 /// Reading connections kept open; more are opened under load and closed after use.
 const KEEP_READERS: usize = 8;
 
@@ -441,7 +449,7 @@ impl Lite {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if c.is_none() {
-            *c = Some(LiteConn::open(&self.path)?);
+            *c = Some(LiteConn::open(&self.path, WRITER_BUSY)?);
         }
         if let Some(c) = &*c {
             c.query("PRAGMA wal_checkpoint(PASSIVE)", &[])?;
@@ -457,7 +465,7 @@ impl Lite {
             .pop();
         match idle {
             Some(c) => Ok(c),
-            None => LiteConn::open(&self.path),
+            None => LiteConn::open(&self.path, READER_BUSY),
         }
     }
 
@@ -473,7 +481,7 @@ impl Lite {
         match &*w {
             Some(c) => Ok(Arc::clone(c)),
             None => {
-                let c = Arc::new(LiteConn::open(&self.path)?);
+                let c = Arc::new(LiteConn::open(&self.path, WRITER_BUSY)?);
                 *w = Some(Arc::clone(&c));
                 Ok(c)
             }
