@@ -190,11 +190,22 @@ async fn event(
     Ok(())
 }
 
-/// The columns [`ticket_of`] reads, in its order.
+/// The columns [`ticket_of`] reads, in its order; `ticket_columns!(t)` qualifies each with the
+/// table alias `t`, for a query that joins other tables.
 macro_rules! ticket_columns {
     () => {
-        "id, site_id, group_id, day, number, priority, status, counter_id, joined_at, \
-         called_at, started_at, finished_at, outcome, appointment_id, mobile"
+        ticket_columns!(@ "")
+    };
+    ($t:ident) => {
+        ticket_columns!(@ concat!(stringify!($t), "."))
+    };
+    (@ $p:expr) => {
+        concat!(
+            $p, "id, ", $p, "site_id, ", $p, "group_id, ", $p, "day, ", $p, "number, ",
+            $p, "priority, ", $p, "status, ", $p, "counter_id, ", $p, "joined_at, ",
+            $p, "called_at, ", $p, "started_at, ", $p, "finished_at, ", $p, "outcome, ",
+            $p, "appointment_id, ", $p, "mobile"
+        )
     };
 }
 
@@ -1022,14 +1033,16 @@ pub async fn tickets_of_day(
     day: NaiveDate,
 ) -> Result<Vec<DayTicket>> {
     db.rows(
-        "SELECT t.id, t.site_id, t.group_id, t.day, t.number, t.priority, t.status, \
-         t.counter_id, t.joined_at, t.called_at, t.started_at, t.finished_at, t.outcome, \
-         t.appointment_id, t.mobile, g.code, g.name, c.name \
-         FROM queue_tickets t \
-         JOIN queue_groups g ON g.id = t.group_id \
-         LEFT JOIN queue_counters c ON c.id = t.counter_id \
-         WHERE t.site_id = $1 AND t.day = $2 \
-         ORDER BY t.joined_at, t.id",
+        concat!(
+            "SELECT ",
+            ticket_columns!(t),
+            ", g.code, g.name, c.name \
+             FROM queue_tickets t \
+             JOIN queue_groups g ON g.id = t.group_id \
+             LEFT JOIN queue_counters c ON c.id = t.counter_id \
+             WHERE t.site_id = $1 AND t.day = $2 \
+             ORDER BY t.joined_at, t.id"
+        ),
         &[site.get().into(), day.into()],
     )
     .await?

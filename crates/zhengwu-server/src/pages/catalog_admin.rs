@@ -54,11 +54,7 @@ const BLANK_ROWS: usize = 2;
 
 /// Signed-in catalog administrators only; others to the login page or a 403.
 fn admit(caller: &Caller) -> Result<Option<Response>, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Some(Redirect::to("/console/login").into_response()));
-    }
-    caller.require(CATALOG_ADMINS)?;
-    Ok(None)
+    super::console_gate(caller, CATALOG_ADMINS)
 }
 
 fn lang_of(headers: &HeaderMap, uri: &Uri) -> Lang {

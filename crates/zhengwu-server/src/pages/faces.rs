@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
 use zhengwu_core::calendar::district_offset;
@@ -194,10 +194,9 @@ async fn dashboard(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Redirect::to("/console/login").into_response());
+    if let Some(r) = super::console_gate(&caller, DASHBOARD_READERS)? {
+        return Ok(r);
     }
-    caller.require(DASHBOARD_READERS)?;
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
     let units = org::list_units(db, &UnitFilter::default()).await?;

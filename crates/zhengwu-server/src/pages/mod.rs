@@ -318,6 +318,21 @@ pub fn error_page(
     )
 }
 
+/// The gate of a console page: nobody signed in is sent to the login page (`Some`), a caller
+/// without one of `roles` gets a 403, anyone else is let in (`None`).
+pub(crate) fn console_gate(
+    caller: &crate::auth::Caller,
+    roles: &[zhengwu_core::roles::Role],
+) -> Result<Option<Response>, ApiError> {
+    if matches!(caller, crate::auth::Caller::Anonymous) {
+        return Ok(Some(
+            axum::response::Redirect::to("/console/login").into_response(),
+        ));
+    }
+    caller.require(roles)?;
+    Ok(None)
+}
+
 /// Percent-encodes a value for a URL's path or query (every byte but the unreserved ones).
 pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();

@@ -356,10 +356,9 @@ async fn counter_page(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Redirect::to("/console/login").into_response());
+    if let Some(r) = super::console_gate(&caller, QUEUE_STAFF)? {
+        return Ok(r);
     }
-    caller.require(QUEUE_STAFF)?;
     let notice = q.notice.map(|n| n.chars().take(100).collect());
     counter_view(&state, &caller, &headers, &uri, id, notice, None, q.rate).await
 }
@@ -386,10 +385,9 @@ async fn counter_action(
     ApiPath(id): ApiPath<i64>,
     axum::Form(f): axum::Form<CounterForm>,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Redirect::to("/console/login").into_response());
+    if let Some(r) = super::console_gate(&caller, QUEUE_STAFF)? {
+        return Ok(r);
     }
-    caller.require(QUEUE_STAFF)?;
     csrf::verify(&headers, &f.csrf)?;
     let lang = crate::http::lang_from(&uri, &headers);
     let db = state.db.conn();
@@ -587,10 +585,9 @@ async fn counters_page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Redirect::to("/console/login").into_response());
+    if let Some(r) = super::console_gate(&caller, QUEUE_STAFF)? {
+        return Ok(r);
     }
-    caller.require(QUEUE_STAFF)?;
     let lang = crate::http::lang_from(&uri, &headers);
     let sites = my_sites(&state, &caller)
         .await?

@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use zhengwu_core::calendar::district_offset;
@@ -186,8 +186,8 @@ pub(super) async fn tickets_page(
     uri: Uri,
     ApiQuery(q): ApiQuery<TicketsQuery>,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Ok(Redirect::to("/console/login").into_response());
+    if let Some(r) = crate::pages::console_gate(&caller, QUEUE_STAFF)? {
+        return Ok(r);
     }
     let lang = crate::http::lang_from(&uri, &headers);
     let w = Words::new(lang);
@@ -252,9 +252,7 @@ async fn download(
     q: TicketsQuery,
     format: FileFormat,
 ) -> Result<Response, ApiError> {
-    if matches!(caller, Caller::Anonymous) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated"));
-    }
+    // `list` answers nobody signed in with a 401 and a caller without a queue role with a 403.
     let lang = crate::http::lang_from(&uri, &headers);
     let l = list(&state, &caller, &Words::new(lang), &q).await?;
     let Some(day) = l.day else {
