@@ -92,75 +92,12 @@ fn rss_mib(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Qualifiers that turn the demo's items into distinct ones for the latency catalog.
-const VARIANTS: [&str; 48] = [
-    "高新园区",
-    "七贤岭",
-    "黄泥川",
-    "凌水",
-    "龙王塘",
-    "大连湾",
-    "河口",
-    "小平岛",
-    "软件园",
-    "旅顺南路",
-    "学苑",
-    "新区",
-    "东软",
-    "数码",
-    "星海",
-    "金州",
-    "甘井子",
-    "西岗",
-    "中山",
-    "沙河口",
-    "普兰店",
-    "瓦房店",
-    "庄河",
-    "长海",
-    "开发区",
-    "保税区",
-    "经济区",
-    "科技城",
-    "生态城",
-    "港区",
-    "临空",
-    "空港",
-    "会展",
-    "体育",
-    "文化",
-    "教育",
-    "医疗",
-    "养老",
-    "商贸",
-    "物流",
-    "制造",
-    "农业",
-    "渔业",
-    "旅游",
-    "海洋",
-    "能源",
-    "金融",
-    "交通",
-];
-
-/// The demo's items grown to `n`: each is a demo item with a qualifier in its name and code.
+/// The demo's items grown to `n` (see [`zhengwu_search::eval::grow`]).
 pub fn grown_catalog(n: usize) -> anyhow::Result<Vec<zhengwu_core::catalog::Item>> {
-    let base = zhengwu_store::demo::catalog_items()?;
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut item = base[i % base.len()].clone();
-        let round = i / base.len();
-        if round > 0 {
-            let v = VARIANTS[(round - 1) % VARIANTS.len()];
-            item.code = format!("{}-V{round}", item.code);
-            item.name = format!("{}（{v}）", item.name);
-            let n = item.aliases.len().max(1);
-            item.aliases.rotate_left(round % n);
-        }
-        out.push(item);
-    }
-    Ok(out)
+    Ok(zhengwu_search::eval::grow(
+        &zhengwu_store::demo::catalog_items()?,
+        n,
+    ))
 }
 
 fn index_of(items: &[zhengwu_core::catalog::Item]) -> anyhow::Result<zhengwu_search::SearchIndex> {
@@ -232,10 +169,10 @@ pub fn guide(
         );
     }
     if show_misses {
-        // Never the held-out questions' misses: nobody tuning may read them.
+        // Never the secret splits' misses: nobody tuning may read them.
         for r in reports
             .iter()
-            .filter(|r| r.split != "all" && r.split != "held_out")
+            .filter(|r| r.split != "all" && !eval::is_secret(&r.split))
         {
             for m in &r.misses {
                 println!(

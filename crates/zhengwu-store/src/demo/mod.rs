@@ -1079,11 +1079,13 @@ mod tests {
         let mut n = 0;
         let mut held_out = 0;
         let mut dev = 0;
+        let mut blind = 0;
         for text in [
             include_str!("../../../../tests/guide/questions-enterprise.toml"),
             include_str!("../../../../tests/guide/questions-citizen.toml"),
             include_str!("../../../../tests/guide/questions-more.toml"),
             include_str!("../../../../tests/guide/questions-dev.toml"),
+            include_str!("../../../../tests/guide/questions-blind.toml"),
         ] {
             let qs: Qs = toml::from_str(text).unwrap();
             for q in qs.questions {
@@ -1094,18 +1096,20 @@ mod tests {
                     q.q
                 );
                 assert!(
-                    ["tune", "held_out", "dev"].contains(&q.split.as_str()),
+                    ["tune", "held_out", "dev", "dev2", "test2"].contains(&q.split.as_str()),
                     "{}",
                     q.split
                 );
                 held_out += usize::from(q.split == "held_out");
                 dev += usize::from(q.split == "dev");
+                blind += usize::from(q.split == "dev2" || q.split == "test2");
                 n += 1;
             }
         }
         assert!(n >= 150, "{n} questions");
         assert!(held_out >= 99, "{held_out} held out");
         assert!(dev >= 150, "{dev} in the dev split");
+        assert!(blind >= 250, "{blind} in the blind file");
     }
 
     #[test]
