@@ -578,6 +578,11 @@ impl SearchIndex {
 
     /// What the synonym table adds to a query.
     pub fn expansions(&self, query: &str) -> Vec<String> {
+        self.fired(query).into_iter().map(|s| s.expansion).collect()
+    }
+
+    /// The rows of the synonym table whose phrase the query contains.
+    fn fired(&self, query: &str) -> Vec<Synonym> {
         let n: String = normalize(query).split_whitespace().collect();
         let table = match self.synonyms.read() {
             Ok(g) => g,
@@ -586,7 +591,7 @@ impl SearchIndex {
         table
             .iter()
             .filter(|s| n.contains(&s.phrase))
-            .map(|s| s.expansion.clone())
+            .cloned()
             .collect()
     }
 
@@ -636,16 +641,20 @@ impl SearchIndex {
         out
     }
 
-    /// The question's concepts for [`coverage`]: its words found in some item, each weighted
-    /// by its inverse document frequency (a word in few items says more of what is asked).
-    fn concepts(&self, searcher: &tantivy::Searcher, terms: &Terms) -> Vec<(String, f32)> {
+    /// The question's concepts for [`coverage`], each weighted by its inverse document
+    /// frequency (a word in few items says more of what is asked):
+    /// - a phrase of the synonym table the question contains is one concept, found in an item
+    ///   that says the phrase or one of the terms it stands for (`蓝本本` → `食品经营许可`);
+    /// - every other word of the question found in some item is one.
+    fn concepts(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &Terms,
+        fired: &[Synonym],
+    ) -> Vec<Concept> {
         let f = self.fields;
         let n = searcher.num_docs() as f32;
-        let mut out: Vec<(String, f32)> = Vec::new();
-        for w in &terms.words {
-            if out.iter().any(|(c, _)| c == w) {
-                continue;
-            }
+        let idf = |w: &str| {
             let df: u64 = [f.name_w, f.alias_w, f.body_w]
                 .iter()
                 .map(|&field| {
@@ -654,11 +663,38 @@ impl SearchIndex {
                         .unwrap_or(0)
                 })
                 .sum();
-            if df == 0 {
+            (df > 0).then(|| {
+                let df = (df as f32).min(n);
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            })
+        };
+        let mut out: Vec<Concept> = Vec::new();
+        for syn in fired {
+            let mut forms = vec![syn.phrase.clone()];
+            forms.extend(
+                normalize(&syn.expansion)
+                    .split_whitespace()
+                    .map(str::to_owned),
+            );
+            let weight = words(&normalize(&syn.expansion))
+                .iter()
+                .filter_map(|w| idf(w))
+                .fold(0.0, f32::max);
+            if weight > 0.0 {
+                out.push(Concept { forms, weight });
+            }
+        }
+        for w in &terms.words {
+            let said = |c: &Concept| c.forms.iter().any(|form| form == w);
+            if fired.iter().any(|s| s.phrase.contains(w.as_str())) || out.iter().any(said) {
                 continue;
             }
-            let df = (df as f32).min(n);
-            out.push((w.clone(), (1.0 + (n - df + 0.5) / (df + 0.5)).ln()));
+            if let Some(weight) = idf(w) {
+                out.push(Concept {
+                    forms: vec![w.clone()],
+                    weight,
+                });
+            }
         }
         out
     }
@@ -684,8 +720,9 @@ impl SearchIndex {
         let mut all = vec![analyse(&query, true)];
         let searcher = self.reader.searcher();
         let mut clauses = self.query(&searcher, &all[0], 1.0, &mut seen);
-        for e in self.expansions(&query) {
-            let terms = analyse(&e, true);
+        let fired = self.fired(&query);
+        for syn in &fired {
+            let terms = analyse(&syn.expansion, true);
             clauses.extend(self.query(&searcher, &terms, W_SYNONYM, &mut seen));
             all.push(terms);
         }
@@ -713,7 +750,7 @@ impl SearchIndex {
         }
         let depth = limit.max(RERANK_DEPTH);
         let top = searcher.search(&q, &TopDocs::with_limit(depth).order_by_score())?;
-        let concepts = self.concepts(&searcher, &all[0]);
+        let concepts = self.concepts(&searcher, &all[0], &fired);
         let metas = match self.meta.read() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -746,16 +783,23 @@ impl SearchIndex {
     }
 }
 
+/// One thing a question asks about, in the forms an item's text may say it.
+#[derive(Debug)]
+struct Concept {
+    forms: Vec<String>,
+    weight: f32,
+}
+
 /// The share of a question's concepts (weighted by rarity) that an item's text mentions.
-fn coverage(concepts: &[(String, f32)], text: &str) -> f32 {
-    let total: f32 = concepts.iter().map(|(_, w)| w).sum();
+fn coverage(concepts: &[Concept], text: &str) -> f32 {
+    let total: f32 = concepts.iter().map(|c| c.weight).sum();
     if total <= 0.0 {
         return 1.0;
     }
     let found: f32 = concepts
         .iter()
-        .filter(|(c, _)| text.contains(c.as_str()))
-        .map(|(_, w)| w)
+        .filter(|c| c.forms.iter().any(|f| text.contains(f.as_str())))
+        .map(|c| c.weight)
         .sum();
     found / total
 }
@@ -877,6 +921,41 @@ mod tests {
             top(&ix, "刻章、执照、税务、社保能一次弄好吗").as_deref(),
             Some("E")
         );
+    }
+
+    #[test]
+    fn a_phrase_of_the_synonym_table_counts_as_said_by_the_items_it_stands_for() {
+        let ix = index();
+        // 蓝本本 is in no item's text: only the table links it to 企业设立登记 (C). Words of it
+        // (蓝本, 本本) are in the guide of another item, which must not win for them.
+        ix.upsert(&entry(
+            "G",
+            "户口簿补领",
+            &["户口本丢了"],
+            "户口本 本人",
+            "自然人",
+        ))
+        .unwrap();
+        ix.upsert(&entry(
+            "H",
+            "结婚登记",
+            &["领结婚证", "领红本本", "蓝色的本", "蓝本子", "本本丢了"],
+            "红本本 蓝本 本本",
+            "自然人",
+        ))
+        .unwrap();
+        let mut table = vec![Synonym {
+            phrase: "蓝本本".into(),
+            expansion: "企业设立登记".into(),
+        }];
+        ix.set_synonyms(table.clone());
+        let hits = ix.search("蓝本本怎么办", Audience::Anyone, 5).unwrap();
+        assert_eq!(hits[0].code, "C");
+        // Clearly first: the words of the phrase another item says do not compete with it.
+        assert!(hits[0].score > 2.0 * hits[1].score, "{hits:?}");
+        table.clear();
+        ix.set_synonyms(table);
+        assert_ne!(top(&ix, "蓝本本怎么办").as_deref(), Some("C"));
     }
 
     #[test]
