@@ -37,6 +37,9 @@ use crate::http::catalog::{GuideQuery, answer};
 use crate::i18n::{Lang, tf};
 use crate::startup::AppState;
 
+/// Bookable items offered for a question at the kiosk.
+const KIOSK_CHOICES: usize = 5;
+
 /// The page's path; its sign-in step posts to `{BASE}/code` and `{BASE}/verify`.
 const BASE: &str = "/kiosk/book";
 
@@ -280,13 +283,17 @@ async fn stage(
     if c.item.is_empty() {
         if let Some(q) = question {
             match GuideQuery::from_parts(q, None, None, None).check() {
-                Ok(question) => {
+                Ok(mut question) => {
                     page.asked = true;
+                    // The guide's best twenty, of which the first five that can be booked: an
+                    // item that cannot be booked does not take the place of one that can.
+                    question.limit = 20;
                     page.found = answer(state, &question, lang)
                         .await?
                         .results
                         .into_iter()
                         .filter(|card| card.bookable)
+                        .take(KIOSK_CHOICES)
                         .map(|card| Choice {
                             href: Chosen {
                                 item: card.code.clone(),
