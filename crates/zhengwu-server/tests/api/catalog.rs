@@ -514,3 +514,88 @@ async fn the_demo_gives_its_forms_a_blank_and_a_sample_spreadsheet() {
     }
     app.stop().await;
 }
+
+/// Makes a published item one that cannot be booked (a new version, published).
+async fn make_unbookable(app: &TestApp, admin: &str, code: &str) {
+    let latest: Value = app
+        .client
+        .get(format!("{}/api/v1/catalog/items/{code}/latest", app.base))
+        .header("cookie", admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut item = latest["item"].clone();
+    item["bookable"] = json!(false);
+    let res = send(
+        app,
+        admin,
+        reqwest::Method::PUT,
+        &format!("/api/v1/catalog/items/{code}"),
+        json!({"revision": latest["summary"]["revision"], "item": item}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "{code}");
+    let saved: Value = res.json().await.unwrap();
+    let res = send(
+        app,
+        admin,
+        reqwest::Method::POST,
+        &format!("/api/v1/catalog/items/{code}/publish"),
+        json!({"revision": saved["revision"]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "{code}");
+}
+
+#[tokio::test]
+async fn the_kiosk_offers_the_first_five_bookable_items_a_question_finds() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let q = "证件丢了怎么补办";
+    // Two of the question's best answers can no longer be booked.
+    let first: Vec<String> = codes(&guide(&app, q).await);
+    assert!(first.len() >= 5, "{first:?}");
+    for code in &first[..2] {
+        make_unbookable(&app, &admin, code).await;
+    }
+    let res = app
+        .client
+        .get(format!("{}/api/v1/guide", app.base))
+        .query(&[("q", q), ("limit", "20")])
+        .send()
+        .await
+        .unwrap();
+    let all: Value = res.json().await.unwrap();
+    let bookable: Vec<String> = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["bookable"] == true)
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .take(5)
+        .collect();
+    assert_eq!(bookable.len(), 5, "{all}");
+    assert!(!bookable.contains(&first[0]) && !bookable.contains(&first[1]));
+
+    let res = app
+        .client
+        .get(format!("{}/kiosk/book", app.base))
+        .query(&[("q", q)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let offered: Vec<String> = html
+        .split("href=\"/kiosk/book?item=")
+        .skip(1)
+        .filter_map(|s| s.split(['"', '&']).next())
+        .map(str::to_owned)
+        .collect();
+    // The five that can be booked, in the guide's order: those that cannot take no place.
+    assert_eq!(offered, bookable, "{html}");
+    app.stop().await;
+}
