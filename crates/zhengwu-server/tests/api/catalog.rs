@@ -5,14 +5,18 @@ use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 const LOST_ID: &str = "210231-GAJ-XK-6003";
 
-async fn guide(app: &TestApp, q: &str) -> Value {
-    let res = app
-        .client
-        .get(format!("{}/api/v1/guide", app.base))
-        .query(&[("q", q)])
+/// `GET path?query`, signed out.
+async fn get_query(app: &TestApp, path: &str, query: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.base))
+        .query(query)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn guide(app: &TestApp, q: &str) -> Value {
+    let res = get_query(app, "/api/v1/guide", &[("q", q)]).await;
     assert_eq!(res.status(), StatusCode::OK, "{q}");
     res.json().await.unwrap()
 }
@@ -164,19 +168,9 @@ async fn send(
 async fn an_administrator_edits_publishes_and_withdraws_and_the_guide_follows() {
     let app = spawn_app().await;
     let admin = app.login("admin").await;
-    let latest: Value = app
-        .client
-        .get(format!(
-            "{}/api/v1/catalog/items/{LOST_ID}/latest",
-            app.base
-        ))
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest = app
+        .get_json_as(&format!("/api/v1/catalog/items/{LOST_ID}/latest"), &admin)
+        .await;
     let revision = latest["summary"]["revision"].as_i64().unwrap();
     let mut item = latest["item"].clone();
     item["aliases"]
@@ -452,16 +446,9 @@ async fn forms_are_uploaded_linked_from_materials_and_served() {
     .await;
     // A material links to it; a link elsewhere is refused.
     let code = "210231-GAJ-QR-6005";
-    let latest: Value = app
-        .client
-        .get(format!("{}/api/v1/catalog/items/{code}/latest", app.base))
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest = app
+        .get_json_as(&format!("/api/v1/catalog/items/{code}/latest"), &admin)
+        .await;
     let mut item = latest["item"].clone();
     item["materials"][0]["blank_form"] = json!(url);
     let res = send(
@@ -517,16 +504,9 @@ async fn the_demo_gives_its_forms_a_blank_and_a_sample_spreadsheet() {
 
 /// Makes a published item one that cannot be booked (a new version, published).
 async fn make_unbookable(app: &TestApp, admin: &str, code: &str) {
-    let latest: Value = app
-        .client
-        .get(format!("{}/api/v1/catalog/items/{code}/latest", app.base))
-        .header("cookie", admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest = app
+        .get_json_as(&format!("/api/v1/catalog/items/{code}/latest"), admin)
+        .await;
     let mut item = latest["item"].clone();
     item["bookable"] = json!(false);
     let res = send(
@@ -561,13 +541,7 @@ async fn the_kiosk_offers_the_first_five_bookable_items_a_question_finds() {
     for code in &first[..2] {
         make_unbookable(&app, &admin, code).await;
     }
-    let res = app
-        .client
-        .get(format!("{}/api/v1/guide", app.base))
-        .query(&[("q", q), ("limit", "20")])
-        .send()
-        .await
-        .unwrap();
+    let res = get_query(&app, "/api/v1/guide", &[("q", q), ("limit", "20")]).await;
     let all: Value = res.json().await.unwrap();
     let bookable: Vec<String> = all["results"]
         .as_array()
@@ -580,13 +554,7 @@ async fn the_kiosk_offers_the_first_five_bookable_items_a_question_finds() {
     assert_eq!(bookable.len(), 5, "{all}");
     assert!(!bookable.contains(&first[0]) && !bookable.contains(&first[1]));
 
-    let res = app
-        .client
-        .get(format!("{}/kiosk/book", app.base))
-        .query(&[("q", q)])
-        .send()
-        .await
-        .unwrap();
+    let res = get_query(&app, "/kiosk/book", &[("q", q)]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     let offered: Vec<String> = html

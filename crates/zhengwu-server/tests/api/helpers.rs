@@ -98,6 +98,19 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// `GET path` as the signed-in caller whose session cookie is `cookie`; the body as JSON.
+    pub async fn get_json_as(&self, path: &str, cookie: &str) -> Value {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.unwrap()
+    }
+
     /// Stops the application and waits until it has.
     pub async fn stop(self) -> TestDb {
         let _ = self.stop.send(true);

@@ -24,15 +24,7 @@ async fn ok(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
 }
 
 async fn get(app: &TestApp, cookie: &str, path: &str) -> Value {
-    let res = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "GET {path}");
-    res.json().await.unwrap()
+    app.get_json_as(path, cookie).await
 }
 
 async fn unit_id(app: &TestApp, code: &str) -> i64 {
