@@ -3,12 +3,12 @@
 //! step of the page itself — the mobile, then the code from the SMS, with the same functions as
 //! `/signin` — and the resident is signed out again on the terminal, which everyone shares:
 //! once the matter is done, by "back to start", by "not me", and when nobody touched the kiosk
-//! for a while (`kiosk_idle_signout.html`). Each page keeps its own routes (`{base}/code`,
+//! for a while (`kiosk_idle.html`). Each page keeps its own routes (`{base}/code`,
 //! `{base}/verify`, `{base}/signout`) and answers with its own page; the steps are here.
 //!
 //! The templates: `kiosk_signin.html` (the step), `kiosk_signin_home.html` (the way home, which
 //! signs out), `kiosk_signin_who.html` (who is signed in, "not me") and
-//! `kiosk_idle_signout.html`; they read a page's `signin`, `signed_in`, `signed_in_as`,
+//! `kiosk_idle.html`; they read a page's `signin`, `signed_in`, `signed_in_as`,
 //! `csrf`, `error`, `idle_seconds` and `idle_note`.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
